@@ -1,0 +1,38 @@
+// Error types that carry the process exit code a failure maps to (see docs/cli.md).
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+namespace vzlvs {
+
+enum class Exit : int {
+    ok = 0,
+    failed = 1,  // an operation failed, or `check` found a problem
+    usage = 2,   // bad command line or configuration: nothing was changed
+    busy = 3,    // a lock is held by another vzlvs or vzctl: retry later
+};
+
+class Error : public std::runtime_error {
+public:
+    explicit Error(const std::string& what, Exit exit = Exit::failed)
+        : std::runtime_error(what), exit_(exit) {}
+    Exit exit() const { return exit_; }
+
+private:
+    Exit exit_;
+};
+
+// Bad user input (config file or command line). Always raised before any change.
+class UsageError : public Error {
+public:
+    explicit UsageError(const std::string& what) : Error(what, Exit::usage) {}
+};
+
+// Another actor holds a lock we need (our per-CT flock, or vzctl's exit 9 after retries).
+class BusyError : public Error {
+public:
+    explicit BusyError(const std::string& what) : Error(what, Exit::busy) {}
+};
+
+}  // namespace vzlvs

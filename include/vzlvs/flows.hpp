@@ -1,0 +1,61 @@
+// The commands: each one builds an ordered list of Steps from the configuration and runs it
+// (docs/commands/*.md). Seams are built from the configuration unless a test supplies them.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "vzlvs/arpguard.hpp"
+#include "vzlvs/config.hpp"
+#include "vzlvs/ct_net.hpp"
+#include "vzlvs/director.hpp"
+#include "vzlvs/netlink.hpp"
+#include "vzlvs/process.hpp"
+#include "vzlvs/report.hpp"
+#include "vzlvs/vzctl.hpp"
+
+namespace vzlvs {
+
+struct FlowOptions {
+    bool dry_run = false;
+    bool features_off = false;             // deprovision: also turn the ipip feature off
+    std::filesystem::path config_path;     // written into hook scripts
+    std::string self;                      // argv[0]; resolved to vzlvs's absolute path
+};
+
+// The outside world one run acts on. Created lazily: a converged `check` that needs no
+// director never opens a connection, a hook for an unmanaged CT builds nothing.
+class Seams {
+public:
+    explicit Seams(const Config& cfg) : cfg_(cfg) {}
+    ProcessRunner& runner();
+    Vzctl& vzctl();
+    Netlink& netlink();                    // the node's namespace
+    ArpGuard& guard();
+    CtNet& ct_net();
+    Director* director();                  // nullptr when [director] has no url
+
+    // Tests replace any seam before first use.
+    std::unique_ptr<ProcessRunner> runner_;
+    std::unique_ptr<Vzctl> vzctl_;
+    std::unique_ptr<Netlink> netlink_;
+    std::unique_ptr<ArpGuard> guard_;
+    std::unique_ptr<CtNet> ct_net_;
+    std::unique_ptr<Director> director_;
+
+private:
+    const Config& cfg_;
+    bool director_made_ = false;
+};
+
+Report run_flow(const Config& cfg, const FlowOptions& opts, const std::string& command,
+                const std::vector<std::string>& ctids);
+Report run_flow(const Config& cfg, const FlowOptions& opts, const std::string& command,
+                const std::vector<std::string>& ctids, Seams& seams);
+
+// `vzlvs hook mount|umount`, with VEID from the environment vzctl gives its scripts.
+int run_hook(const Config& cfg, const FlowOptions& opts, const std::string& action);
+
+}  // namespace vzlvs

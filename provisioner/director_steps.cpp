@@ -1,0 +1,184 @@
+// Director steps: one per (container, service) backend. Registration happens only once the
+// container is verified to serve the VIP (a backend the director sends traffic to but that
+// cannot answer looks healthy to its checks: the article's "healthy but no traffic").
+#include "flow_internal.hpp"
+
+namespace vzlvs::flow {
+
+namespace {
+
+const char* pulse_type(CheckType c) {
+    switch (c) {
+        case CheckType::tcp: return "tcp";
+        case CheckType::http: return "http";
+        case CheckType::none: return "none";
+    }
+    return "tcp";
+}
+
+struct Backend {
+    ServiceSpec service;
+    BackendSpec backend;
+};
+
+// The real-server address: configured, else the CT's first venet IP that is not a VIP.
+std::string rs_address(Ctx& ctx, CtView& v) {
+    if (!v.ct.address.empty()) return v.ct.address;
+    auto vips = all_vips(ctx.cfg);
+    for (const auto& ip : v.conf().ips())
+        if (std::find(vips.begin(), vips.end(), ip) == vips.end()) return ip;
+    throw Error("CT " + v.ct.ctid +
+                " has no venet address besides its VIPs: set address = IP in [container " +
+                v.ct.ctid + "]");
+}
+
+std::vector<Backend> backends(Ctx& ctx, CtView& v) {
+    std::vector<Backend> out;
+    std::string addr;
+    for (const auto& name : v.ct.services) {
+        const ServiceConfig& s = ctx.cfg.services.at(name);
+        if (addr.empty()) addr = rs_address(ctx, v);
+        Backend b;
+        b.service = {s.name, s.vip, s.port, s.protocol == Protocol::udp ? "udp" : "tcp",
+                     s.scheduler};
+        b.backend.service_id = s.name;
+        b.backend.id = backend_id(ctx.cfg.node.name, v.ct.ctid, s.name);
+        b.backend.host = addr;
+        b.backend.port = s.port;
+        b.backend.weight = v.ct.weight;
+        b.backend.pulse.type = pulse_type(s.check);
+        b.backend.pulse.interval = std::to_string(s.check_interval.count()) + "s";
+        b.backend.pulse.path = s.check_path;
+        b.backend.pulse.expect = s.check_expect;
+        out.push_back(b);
+    }
+    return out;
+}
+
+Step no_director(std::shared_ptr<CtView> v) {
+    Step s;
+    s.scope = v->scope();
+    s.name = "director";
+    s.observe = []() { return Observation{true, "no director configured: nothing to register", ""}; };
+    return s;
+}
+
+}  // namespace
+
+std::vector<Step> register_steps(Ctx& ctx, std::shared_ptr<CtView> v, bool require_verified) {
+    if (!ctx.seams.director()) return {no_director(v)};
+    std::vector<Step> steps;
+    for (const auto& name : v->ct.services) {
+        Step s;
+        s.scope = v->scope();
+        s.name = "registered in " + name;
+        s.fix = "vzlvs register " + v->ct.ctid + " (the director may be down; the mount hook "
+                "and the next provision retry)";
+        s.observe = [&ctx, v, name]() {
+            for (auto& b : backends(ctx, *v)) {
+                if (b.service.id != name) continue;
+                Director& d = *ctx.seams.director();
+                auto sd = d.diff_service(b.service);
+                if (sd.kind != DiffKind::ok && sd.kind != DiffKind::service_missing)
+                    return Observation{false, sd.detail, ""};
+                auto bd = sd.kind == DiffKind::service_missing ? BackendDiff{DiffKind::missing, ""}
+                                                               : d.diff(b.backend);
+                bool ok = bd.kind == DiffKind::ok || bd.kind == DiffKind::reduced_by_health;
+                return Observation{ok,
+                                   ok ? b.backend.id + " -> " + b.backend.host + " (" +
+                                            (bd.detail.empty() ? to_string(bd.kind) : bd.detail) +
+                                            ")"
+                                      : std::string(to_string(bd.kind)) +
+                                            (bd.detail.empty() ? "" : ": " + bd.detail),
+                                   "register " + b.backend.id + " (" + b.backend.host + ":" +
+                                       std::to_string(b.backend.port) + ", tunnel)"};
+            }
+            return Observation{false, "internal: no backend for " + name, ""};
+        };
+        s.apply = [&ctx, v, name, require_verified]() {
+            if (require_verified && v->status().running) {
+                std::string p = v->net().problems(v->vips);
+                // A non-ipip tunl0 is reported by its own step; it does not block registration
+                // on a bench, but anything vzlvs should have fixed does.
+                CtNetState copy = v->net();
+                copy.kind = "ipip";
+                p = copy.problems(v->vips);
+                if (!p.empty())
+                    throw Error("not registering: the container does not serve the VIP yet (" +
+                                p + ")");
+            }
+            if (require_verified && !v->status().running)
+                return Applied{Status::skipped, "CT stopped: the mount hook registers it at start"};
+            for (auto& b : backends(ctx, *v)) {
+                if (b.service.id != name) continue;
+                ctx.seams.director()->ensure_service(b.service);
+                ctx.seams.director()->ensure_backend(b.backend);
+                return Applied{Status::changed, b.backend.id + " -> " + b.backend.host};
+            }
+            return Applied{Status::failed, "internal: no backend for " + name};
+        };
+        steps.push_back(s);
+    }
+    return steps;
+}
+
+std::vector<Step> drain_steps(Ctx& ctx, std::shared_ptr<CtView> v) {
+    if (!ctx.seams.director()) return {no_director(v)};
+    std::vector<Step> steps;
+    for (const auto& name : v->ct.services) {
+        Step s;
+        s.scope = v->scope();
+        s.name = "drained in " + name;
+        s.observe = [&ctx, v, name]() {
+            for (auto& b : backends(ctx, *v)) {
+                if (b.service.id != name) continue;
+                BackendSpec zero = b.backend;
+                zero.weight = 0;
+                auto d = ctx.seams.director()->diff(zero);
+                bool ok = d.kind == DiffKind::ok || d.kind == DiffKind::missing;
+                return Observation{ok, ok ? "weight 0" : d.detail, "set weight 0 on " + b.backend.id};
+            }
+            return Observation{false, "internal: no backend for " + name, ""};
+        };
+        s.apply = [&ctx, v, name]() {
+            for (auto& b : backends(ctx, *v))
+                if (b.service.id == name) ctx.seams.director()->set_weight(b.backend, 0);
+            return Applied{Status::changed, "weight 0"};
+        };
+        steps.push_back(s);
+    }
+    return steps;
+}
+
+std::vector<Step> deregister_steps(Ctx& ctx, std::shared_ptr<CtView> v) {
+    if (!ctx.seams.director()) return {no_director(v)};
+    std::vector<Step> steps;
+    for (const auto& name : v->ct.services) {
+        Step s;
+        s.scope = v->scope();
+        s.name = "deregistered from " + name;
+        s.fix = "vzlvs deregister " + v->ct.ctid;
+        s.observe = [&ctx, v, name]() {
+            for (auto& b : backends(ctx, *v)) {
+                if (b.service.id != name) continue;
+                auto d = ctx.seams.director()->diff(b.backend);
+                bool gone = d.kind == DiffKind::missing || d.kind == DiffKind::service_missing;
+                return Observation{gone, gone ? "not registered" : b.backend.id + " registered",
+                                   "drain " + b.backend.id + " (weight 0, wait " +
+                                       std::to_string(ctx.cfg.director.drain.count()) +
+                                       " ms), then delete it"};
+            }
+            return Observation{false, "internal: no backend for " + name, ""};
+        };
+        s.apply = [&ctx, v, name]() {
+            for (auto& b : backends(ctx, *v))
+                if (b.service.id == name)
+                    drain_and_remove(*ctx.seams.director(), b.backend, ctx.cfg.director.drain);
+            return Applied{Status::changed, "drained and removed"};
+        };
+        steps.push_back(s);
+    }
+    return steps;
+}
+
+}  // namespace vzlvs::flow

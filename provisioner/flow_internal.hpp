@@ -1,0 +1,67 @@
+// Step builders shared by the flows (private to provisioner/).
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "vzlvs/ctconf.hpp"
+#include "vzlvs/flows.hpp"
+#include "vzlvs/step.hpp"
+
+namespace vzlvs::flow {
+
+struct Ctx {
+    const Config& cfg;
+    const FlowOptions& opts;
+    Seams& seams;
+};
+
+// What one run knows about one container. Observations are cached for the run and dropped
+// when a step changes the container, so a converged run costs one exec per container.
+class CtView {
+public:
+    CtView(Ctx& ctx, const ContainerConfig& ct);
+    const ContainerConfig& ct;
+    const std::vector<std::string> vips;
+    std::string scope() const { return "ct " + ct.ctid; }
+    CtConfig conf();            // <ctid>.conf read directly (never cached: cheap, no process)
+    const CtStatus& status();   // vzctl status
+    const CtNetState& net();    // in-CT observation (vzctl exec); requires running
+    void changed() { status_.reset(); net_.reset(); }
+    void set_net(CtNetState s) { net_ = std::move(s); }
+
+private:
+    Ctx& ctx_;
+    std::optional<CtStatus> status_;
+    std::optional<CtNetState> net_;
+};
+
+std::vector<std::string> all_vips(const Config& cfg);
+std::vector<std::string> uplinks(Ctx& ctx);
+
+// Node (bootstrap / check).
+std::vector<Step> node_steps(Ctx& ctx);
+Step arp_guard_step(Ctx& ctx, const std::vector<std::string>& vips);
+
+// Containers.
+std::vector<Step> ct_preflight_steps(Ctx& ctx, std::shared_ptr<CtView> v);
+std::vector<Step> ct_provision_steps(Ctx& ctx, std::shared_ptr<CtView> v);
+std::vector<Step> ct_deprovision_steps(Ctx& ctx, std::shared_ptr<CtView> v);
+std::vector<Step> ct_host_cleanup_steps(Ctx& ctx, std::shared_ptr<CtView> v);
+Step ct_inside_step(Ctx& ctx, std::shared_ptr<CtView> v);
+
+// Director.
+std::vector<Step> register_steps(Ctx& ctx, std::shared_ptr<CtView> v, bool require_verified);
+std::vector<Step> drain_steps(Ctx& ctx, std::shared_ptr<CtView> v);
+std::vector<Step> deregister_steps(Ctx& ctx, std::shared_ptr<CtView> v);
+
+// Hook scripts vzlvs owns a block in.
+std::string hook_block(Ctx& ctx, const std::string& action);
+std::string self_path(const FlowOptions& opts);
+
+// `check`: the same steps with apply removed, so what does not hold is a failure with its fix.
+Step check_only(Step s);
+
+}  // namespace vzlvs::flow

@@ -1,0 +1,152 @@
+// The commands as ordered lists of steps (docs/commands/). Reading this file top to bottom
+// gives the recipe: node first, then per container preflight → configuration → verification
+// → registration.
+#include "vzlvs/flows.hpp"
+
+#include <chrono>
+#include <memory>
+
+#include "flow_internal.hpp"
+#include "vzlvs/lock.hpp"
+
+namespace vzlvs {
+
+namespace flow {
+
+Step check_only(Step s) {
+    s.apply = nullptr;
+    return s;
+}
+
+}  // namespace flow
+
+namespace {
+
+using namespace flow;
+
+// How long a command waits for the per-CT lock (a mount-hook worker holds it briefly).
+constexpr std::chrono::seconds kLockWait{30};
+
+std::vector<const ContainerConfig*> select(const Config& cfg, const std::vector<std::string>& ctids,
+                                           bool default_all) {
+    std::vector<const ContainerConfig*> out;
+    if (ctids.empty() && default_all) {
+        for (const auto& [_, ct] : cfg.containers) out.push_back(&ct);
+        return out;
+    }
+    std::string unknown;
+    for (const auto& id : ctids) {
+        const ContainerConfig* ct = cfg.container(id);
+        if (!ct) unknown += (unknown.empty() ? "" : ", ") + id;
+        else out.push_back(ct);
+    }
+    if (!unknown.empty())
+        throw UsageError("container(s) " + unknown + " not in " + cfg.source.string() +
+                         ": vzlvs manages only containers with a [container CTID] section");
+    return out;
+}
+
+bool run_all(StepRunner& runner, const std::vector<Step>& steps) {
+    bool ok = true;
+    for (const auto& s : steps) ok = runner.run(s) && ok;
+    return ok;
+}
+
+// Runs steps in order; stops at the first failure, because later steps depend on earlier
+// ones (no --ipadd without the guard, no registration without the VIP inside).
+bool run_until_failure(StepRunner& runner, const std::vector<Step>& steps) {
+    for (const auto& s : steps)
+        if (!runner.run(s)) return false;
+    return true;
+}
+
+void bootstrap(Ctx& ctx, StepRunner& r) { run_all(r, node_steps(ctx)); }
+
+void check(Ctx& ctx, StepRunner& r, const std::vector<const ContainerConfig*>& cts) {
+    for (auto& s : node_steps(ctx)) r.run(check_only(s));
+    for (const ContainerConfig* ct : cts) {
+        auto v = std::make_shared<CtView>(ctx, *ct);
+        if (!run_until_failure(r, ct_preflight_steps(ctx, v))) continue;
+        for (auto& s : ct_provision_steps(ctx, v)) r.run(check_only(s));
+        for (auto& s : register_steps(ctx, v, false)) r.run(check_only(s));
+    }
+}
+
+void provision(Ctx& ctx, StepRunner& r, const std::vector<const ContainerConfig*>& cts) {
+    // Refuse before any change when the configuration does not fit the node.
+    std::vector<std::shared_ptr<CtView>> views;
+    bool fits = true;
+    for (const ContainerConfig* ct : cts) {
+        views.push_back(std::make_shared<CtView>(ctx, *ct));
+        fits = run_until_failure(r, ct_preflight_steps(ctx, views.back())) && fits;
+    }
+    if (!fits) return;
+    std::vector<std::string> vips;
+    for (const auto& v : views) vips.insert(vips.end(), v->vips.begin(), v->vips.end());
+    if (!r.run(arp_guard_step(ctx, vips))) return;  // never --ipadd an unguarded VIP
+
+    for (const auto& v : views) {
+        CtLock lock(ctx.cfg.node.state_dir, v->ct.ctid, kLockWait);
+        if (!run_until_failure(r, ct_provision_steps(ctx, v))) continue;
+        run_all(r, register_steps(ctx, v, true));
+    }
+}
+
+void deprovision(Ctx& ctx, StepRunner& r, const std::vector<const ContainerConfig*>& cts) {
+    for (const ContainerConfig* ct : cts) {
+        auto v = std::make_shared<CtView>(ctx, *ct);
+        if (!r.run(ct_preflight_steps(ctx, v).front())) continue;
+        CtLock lock(ctx.cfg.node.state_dir, v->ct.ctid, kLockWait);
+        // Off the director first, so no client is sent to a container that loses its VIP.
+        if (!run_until_failure(r, deregister_steps(ctx, v))) continue;
+        run_until_failure(r, ct_deprovision_steps(ctx, v));
+    }
+}
+
+void director_command(Ctx& ctx, StepRunner& r, const std::vector<const ContainerConfig*>& cts,
+                      const std::string& command) {
+    for (const ContainerConfig* ct : cts) {
+        auto v = std::make_shared<CtView>(ctx, *ct);
+        CtLock lock(ctx.cfg.node.state_dir, v->ct.ctid, kLockWait);
+        if (command == "register") {
+            if (!r.run(ct_inside_step(ctx, v))) continue;
+            run_all(r, register_steps(ctx, v, true));
+        } else if (command == "drain") {
+            run_all(r, drain_steps(ctx, v));
+        } else {
+            run_all(r, deregister_steps(ctx, v));
+        }
+    }
+}
+
+}  // namespace
+
+Report run_flow(const Config& cfg, const FlowOptions& opts, const std::string& command,
+                const std::vector<std::string>& ctids) {
+    Seams seams(cfg);
+    return run_flow(cfg, opts, command, ctids, seams);
+}
+
+Report run_flow(const Config& cfg, const FlowOptions& opts, const std::string& command,
+                const std::vector<std::string>& ctids, Seams& seams) {
+    Report report;
+    Ctx ctx{cfg, opts, seams};
+    // check never changes anything, whatever the flags say.
+    StepRunner runner(report, opts.dry_run || command == "check");
+    if (command == "bootstrap") {
+        bootstrap(ctx, runner);
+    } else if (command == "provision") {
+        provision(ctx, runner, select(cfg, ctids, true));
+    } else if (command == "deprovision") {
+        deprovision(ctx, runner, select(cfg, ctids, false));
+    } else if (command == "check") {
+        check(ctx, runner, select(cfg, ctids, true));
+    } else if (command == "register" || command == "drain" || command == "deregister") {
+        director_command(ctx, runner, select(cfg, ctids, false), command);
+    } else {
+        throw UsageError("unknown command " + command);
+    }
+    return report;
+}
+
+}  // namespace vzlvs

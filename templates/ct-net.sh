@@ -1,0 +1,122 @@
+#!/bin/sh
+# vzlvs in-container network script. vzlvs feeds it to `sh -s` inside a container through
+# `vzctl exec2` (legacy OpenVZ has no other way in), and the same text runs at every CT start
+# from the CTID.start block. POSIX sh + iproute2 only: it must work in any distro template.
+#
+#   sh -s -- observe VIP...   print key=value lines describing the current state
+#   sh -s -- apply VIP...     make it hold (idempotent), then print the state
+#   sh -s -- remove VIP...    undo what apply did for these VIPs
+#
+# Exit: 0 ok; 3 no usable ipip device (message on stderr); 2 bad arguments.
+set -u
+PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export PATH
+DEV=tunl0
+# Sorts after the distro's files (10-*, 50-default, 99-sysctl.conf), so a boot-time
+# `sysctl --system` cannot put strict rp_filter back after this file has set it to 0.
+PERSIST=/etc/sysctl.d/zz-vzlvs.conf
+
+action=${1:-}
+[ $# -gt 0 ] && shift
+for vip in "$@"; do
+    case $vip in
+        *[!0-9.]* | "") echo "vzlvs-ct: bad VIP '$vip'" >&2; exit 2 ;;
+    esac
+done
+
+sysctl_path() { echo "/proc/sys/net/ipv4/conf/$1/$2"; }
+rd() { cat "$(sysctl_path "$1" "$2")" 2>/dev/null || echo -; }
+wr() { [ -w "$(sysctl_path "$1" "$2")" ] && echo "$3" > "$(sysctl_path "$1" "$2")"; }
+
+persist_text() {
+    echo "# Written by vzlvs: this container is an LVS-TUN real server."
+    echo "# Decapsulated packets keep the client as source, which is not routed via $DEV:"
+    echo "# strict reverse-path filtering would drop them (the kernel uses max(all, $DEV))."
+    echo "net.ipv4.conf.all.rp_filter = 0"
+    echo "net.ipv4.conf.$DEV.rp_filter = 0"
+    echo "# The VIP must never be answered for or announced from this container."
+    echo "net.ipv4.conf.all.arp_ignore = 1"
+    echo "net.ipv4.conf.all.arp_announce = 2"
+}
+
+link_kind() {
+    # `ip -d` prints the link kind first on its third line ("    ipip any remote any ...");
+    # an iproute2 too old for that falls back to the ARPHRD type (768 = IPIP tunnel).
+    k=$(ip -d link show dev "$DEV" 2>/dev/null | awk 'NR == 3 { print $1; exit }')
+    case $k in
+        "" | *[!a-z0-9_]*)
+            k=unknown
+            [ "$(cat "/sys/class/net/$DEV/type" 2>/dev/null)" = 768 ] && k=ipip ;;
+    esac
+    echo "$k"
+}
+
+observe() {
+    if ip link show dev "$DEV" >/dev/null 2>&1; then
+        echo "tunl0=present"
+        echo "kind=$(link_kind)"
+        if ip -o link show dev "$DEV" | grep -q '[<,]UP[,>]'; then echo "up=1"; else echo "up=0"; fi
+        echo "mtu=$(cat "/sys/class/net/$DEV/mtu" 2>/dev/null || echo -)"
+        ip -o -4 addr show dev "$DEV" | awk '{print "addr=" $4}'
+    else
+        echo "tunl0=absent"
+    fi
+    echo "rp_all=$(rd all rp_filter)"
+    echo "rp_dev=$(rd "$DEV" rp_filter)"
+    echo "arp_ignore=$(rd all arp_ignore)"
+    echo "arp_announce=$(rd all arp_announce)"
+    echo "fb_tunnels=$(cat /proc/sys/net/core/fb_tunnels_only_for_init_net 2>/dev/null || echo -)"
+    if [ ! -f "$PERSIST" ]; then
+        echo "persist=missing"
+    elif [ "$(cat "$PERSIST")" = "$(persist_text)" ]; then
+        echo "persist=ok"
+    else
+        echo "persist=differs"
+    fi
+}
+
+apply() {
+    if ! ip link show dev "$DEV" >/dev/null 2>&1; then
+        # With net.core.fb_tunnels_only_for_init_net set, the kernel creates no fallback
+        # tunl0 in containers; a collect-metadata ipip device catches the same packets.
+        if ! ip link add name "$DEV" type ipip external 2>/dev/null; then
+            echo "ipip not supported by this kernel: there is no $DEV in this container and" \
+                 "none can be created (is the ipip feature on, and has the container been" \
+                 "restarted since? is the ipip module loaded on the node?)" >&2
+            exit 3
+        fi
+    fi
+    ip link set dev "$DEV" up || exit 1
+    for vip in "$@"; do
+        ip -o -4 addr show dev "$DEV" | grep -q " $vip/32 " ||
+            ip addr add "$vip/32" dev "$DEV" || exit 1
+    done
+    wr all rp_filter 0
+    wr "$DEV" rp_filter 0
+    wr all arp_ignore 1
+    wr all arp_announce 2
+    if [ -d /etc/sysctl.d ] || mkdir -p /etc/sysctl.d 2>/dev/null; then
+        if [ "$(cat "$PERSIST" 2>/dev/null)" != "$(persist_text)" ]; then
+            persist_text > "$PERSIST.vzlvs-tmp" && chmod 0644 "$PERSIST.vzlvs-tmp" &&
+                mv -f "$PERSIST.vzlvs-tmp" "$PERSIST"
+        fi
+    fi
+}
+
+remove() {
+    if ip link show dev "$DEV" >/dev/null 2>&1; then
+        for vip in "$@"; do
+            ip -o -4 addr show dev "$DEV" | grep -q " $vip/32 " && ip addr del "$vip/32" dev "$DEV"
+        done
+    fi
+    # The file is vzlvs's own; the runtime sysctls are left as they are (other services in
+    # the container may rely on them, and the next boot applies the distro defaults).
+    rm -f "$PERSIST"
+}
+
+case $action in
+    observe) observe ;;
+    apply) apply "$@" && observe ;;
+    remove) remove "$@" && observe ;;
+    *) echo "usage: sh -s -- observe|apply|remove VIP..." >&2; exit 2 ;;
+esac

@@ -1,0 +1,268 @@
+// The ARP guard against real frames: a node namespace whose eth0 is a veth to a LAN namespace.
+// Leaks are seen from the LAN side with a packet socket. Every negative assertion is closed by a
+// sentinel frame sent after the one under test on the same path: frames on a veth stay in
+// order, so once the sentinel has arrived a frame that did not arrive before it was dropped.
+#include "vzlvs/arpguard.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+
+#include "support/arp_probe.hpp"
+#include "vzlvs/process.hpp"
+
+namespace vzlvs {
+namespace {
+
+using namespace std::chrono_literals;
+using test::ArpCapture;
+using test::ArpFrame;
+using test::ArpOp;
+using test::send_arp;
+
+const std::string kNodeIp = "192.0.2.2";
+const std::string kLanIp = "192.0.2.1";
+const std::string kVip = "192.0.2.100";
+const std::string kVip2 = "192.0.2.101";
+const std::string kOther = "192.0.2.200";
+constexpr auto kWait = 5s;  // bound for a frame that must arrive; never waited in full on success
+
+// Runs every command inside one namespace and counts the ones that can change nft state.
+class NetnsRunner : public ProcessRunner {
+  public:
+    NetnsRunner(ProcessRunner& inner, std::string ns) : inner_(inner), ns_(std::move(ns)) {}
+    RunResult run(const std::vector<std::string>& argv, const RunOptions& opts) override {
+        if (argv.size() >= 2 && argv[0] == "nft" && argv[1] == "-f") ++transactions;
+        std::vector<std::string> full{"ip", "netns", "exec", ns_};
+        full.insert(full.end(), argv.begin(), argv.end());
+        return inner_.run(full, opts);
+    }
+    int transactions = 0;
+
+  private:
+    ProcessRunner& inner_;
+    std::string ns_;
+};
+
+class ArpGuardNetns : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        static std::atomic<int> n{0};
+        std::string base = "vzta-" + std::to_string(getpid()) + "-";
+        node_ = base + std::to_string(n++);
+        lan_ = base + std::to_string(n++);
+        sh({"ip", "netns", "add", node_});
+        created_.push_back(node_);
+        sh({"ip", "netns", "add", lan_});
+        created_.push_back(lan_);
+        sh({"ip", "-n", node_, "link", "add", "eth0", "type", "veth", "peer", "name", "lan0",
+            "netns", lan_});
+        // ct0/ct0p stand in for venet0: the VIP route must leave by another device for the
+        // kernel to proxy-ARP (there is no dummy module on these machines).
+        sh({"ip", "-n", node_, "link", "add", "ct0", "type", "veth", "peer", "name", "ct0p"});
+        for (const char* d : {"lo", "eth0", "ct0", "ct0p"}) {
+            sh({"ip", "-n", node_, "link", "set", d, "up"});
+        }
+        sh({"ip", "-n", node_, "addr", "add", kNodeIp + "/24", "dev", "eth0"});
+        // Proxy ARP answers only on a forwarding host, and only at once with proxy_delay 0
+        // (otherwise after a random delay of up to 0.8 s).
+        nsexec(node_, {"sysctl", "-qw", "net.ipv4.ip_forward=1"});
+        nsexec(node_, {"sysctl", "-qw", "net.ipv4.neigh.eth0.proxy_delay=0"});
+        sh({"ip", "-n", lan_, "link", "set", "lo", "up"});
+        sh({"ip", "-n", lan_, "link", "set", "lan0", "up"});
+        sh({"ip", "-n", lan_, "addr", "add", kLanIp + "/24", "dev", "lan0"});
+        node_runner_ = std::make_unique<NetnsRunner>(*runner_, node_);
+    }
+
+    void TearDown() override {
+        for (const auto& ns : created_) runner_->run({"ip", "netns", "del", ns});
+        auto r = runner_->run({"ip", "netns", "list"});
+        for (const auto& ns : created_) {
+            EXPECT_EQ(r.out.find(ns), std::string::npos) << ns << " was not removed";
+        }
+    }
+
+    RunResult sh(const std::vector<std::string>& argv) {
+        auto r = runner_->run(argv);
+        EXPECT_TRUE(r.ok()) << describe_argv(argv) << ": " << r.err;
+        return r;
+    }
+    RunResult nsexec(const std::string& ns, std::vector<std::string> argv) {
+        argv.insert(argv.begin(), {"ip", "netns", "exec", ns});
+        return sh(argv);
+    }
+
+    std::string path(const std::string& ns) const { return "/run/netns/" + ns; }
+
+    // What vzctl's vps-net_add does for vip: proxy entry on the uplink, route to the CT device.
+    void vzctl_ipadd(const std::string& vip) {
+        sh({"ip", "-n", node_, "neigh", "add", "proxy", vip, "dev", "eth0"});
+        sh({"ip", "-n", node_, "route", "add", vip, "dev", "ct0"});
+    }
+
+    // `arpsend -U -i VIP -e VIP eth0` from the node; true when the LAN saw the announcement.
+    bool announcement_leaks(const std::string& vip, bool* sent = nullptr) {
+        ArpCapture cap(path(lan_), "lan0");
+        bool ok = send_arp(path(node_), "eth0", ArpOp::request, vip, vip);
+        if (sent) *sent = ok;
+        EXPECT_TRUE(send_arp(path(node_), "eth0", ArpOp::request, kNodeIp, kNodeIp));
+        return saw_before_sentinel(cap, vip);
+    }
+
+    // who-has vip from the LAN; true when the node answered for it.
+    bool proxy_reply_leaks(const std::string& vip) {
+        ArpCapture cap(path(lan_), "lan0");
+        EXPECT_TRUE(send_arp(path(lan_), "lan0", ArpOp::request, kLanIp, vip));
+        EXPECT_TRUE(send_arp(path(lan_), "lan0", ArpOp::request, kLanIp, kNodeIp));
+        return saw_before_sentinel(cap, vip);
+    }
+
+    bool saw_before_sentinel(ArpCapture& cap, const std::string& vip) {
+        auto frames = cap.collect(kWait, [](const ArpFrame& f) { return f.sender_ip == kNodeIp; });
+        bool sentinel = !frames.empty() && frames.back().sender_ip == kNodeIp;
+        EXPECT_TRUE(sentinel) << "the sentinel frame never arrived: the test bed is broken";
+        for (const auto& f : frames) {
+            if (f.sender_ip == vip) return true;
+        }
+        return false;
+    }
+
+    std::unique_ptr<ProcessRunner> runner_ = make_process_runner();
+    std::unique_ptr<NetnsRunner> node_runner_;
+    std::string node_, lan_;
+    std::vector<std::string> created_;
+};
+
+TEST_F(ArpGuardNetns, WithoutTheGuardBothLeak) {
+    vzctl_ipadd(kVip);
+    EXPECT_TRUE(announcement_leaks(kVip));
+    EXPECT_TRUE(proxy_reply_leaks(kVip));
+}
+
+TEST_F(ArpGuardNetns, AutodetectChoosesNftHere) {
+    EXPECT_TRUE(nft_netdev_egress_available(*node_runner_));
+    auto g = make_arp_guard(*node_runner_);
+    EXPECT_EQ(g->backend(), ArpGuardBackend::nft);
+    EXPECT_EQ(node_runner_->transactions, 0) << "the probe must not change anything";
+}
+
+TEST_F(ArpGuardNetns, GuardStopsAnnouncementAndProxyReplyAndIsNarrow) {
+    vzctl_ipadd(kVip);
+    vzctl_ipadd(kOther);
+    auto g = make_arp_guard(*node_runner_, ArpGuardBackend::nft);
+    auto ch = g->ensure({"eth0"}, {kVip});
+    EXPECT_EQ(ch.added_vips, std::vector<std::string>{kVip});
+    EXPECT_EQ(ch.added_devices, std::vector<std::string>{"eth0"});
+
+    bool sent = true;
+    EXPECT_FALSE(announcement_leaks(kVip, &sent));
+    EXPECT_FALSE(sent) << "sendto should fail with ENOBUFS, as arpsend reports under vzctl";
+    EXPECT_FALSE(proxy_reply_leaks(kVip));
+    // Narrow: another address still announces and is still proxied.
+    EXPECT_TRUE(announcement_leaks(kOther));
+    EXPECT_TRUE(proxy_reply_leaks(kOther));
+
+    auto st = g->observe();
+    EXPECT_EQ(st.vips, std::set<std::string>{kVip});
+    EXPECT_EQ(st.devices.at("eth0"), std::set<std::string>{kVip});
+    EXPECT_TRUE(describe_guard(st, {"eth0"}, {kVip}).ok());
+    auto rep = describe_guard(st, {"eth0"}, {kVip, kVip2});
+    ASSERT_EQ(rep.missing.size(), 1u) << rep.str();
+    EXPECT_NE(rep.missing[0].find(kVip2), std::string::npos);
+}
+
+TEST_F(ArpGuardNetns, EnsureTwiceChangesNothingTheSecondTime) {
+    auto g = make_arp_guard(*node_runner_, ArpGuardBackend::nft);
+    g->ensure({"eth0"}, {kVip, kVip2});
+    auto before = g->observe();
+    int tx = node_runner_->transactions;
+    auto ch = g->ensure({"eth0"}, {kVip2, kVip});
+    EXPECT_TRUE(ch.empty()) << ch.str();
+    EXPECT_EQ(node_runner_->transactions, tx) << "a no-op ensure ran nft -f";
+    EXPECT_EQ(g->observe(), before);
+}
+
+TEST_F(ArpGuardNetns, AddingAVipIsOneElementAndKeepsTheChains) {
+    auto g = make_arp_guard(*node_runner_, ArpGuardBackend::nft);
+    g->ensure({"eth0"}, {kVip});
+    auto ch = g->ensure({"eth0"}, {kVip, kVip2});
+    EXPECT_EQ(ch.added_vips, std::vector<std::string>{kVip2});
+    EXPECT_TRUE(ch.added_devices.empty());
+    vzctl_ipadd(kVip2);
+    EXPECT_FALSE(announcement_leaks(kVip2));
+}
+
+TEST_F(ArpGuardNetns, RemoveVipRestoresLeakingForThatVipOnly) {
+    vzctl_ipadd(kVip);
+    vzctl_ipadd(kVip2);
+    auto g = make_arp_guard(*node_runner_, ArpGuardBackend::nft);
+    g->ensure({"eth0"}, {kVip, kVip2});
+    EXPECT_TRUE(g->remove_vip(kVip));
+    EXPECT_FALSE(g->remove_vip(kVip)) << "second removal must report nothing to do";
+    EXPECT_TRUE(announcement_leaks(kVip));
+    EXPECT_TRUE(proxy_reply_leaks(kVip));
+    EXPECT_FALSE(announcement_leaks(kVip2));
+    EXPECT_FALSE(proxy_reply_leaks(kVip2));
+}
+
+TEST_F(ArpGuardNetns, RemoveAllLeavesNoVzlvsTable) {
+    auto g = make_arp_guard(*node_runner_, ArpGuardBackend::nft);
+    g->ensure({"eth0"}, {kVip});
+    EXPECT_TRUE(g->remove_all());
+    EXPECT_FALSE(g->remove_all());
+    auto r = nsexec(node_, {"nft", "list", "tables"});
+    EXPECT_EQ(r.out.find("vzlvs"), std::string::npos) << r.out;
+    EXPECT_TRUE(g->observe().empty());
+    EXPECT_TRUE(announcement_leaks(kVip));
+}
+
+TEST_F(ArpGuardNetns, FlushedChainIsSeenAsDamagedAndRepaired) {
+    auto g = make_arp_guard(*node_runner_, ArpGuardBackend::nft);
+    g->ensure({"eth0"}, {kVip});
+    nsexec(node_, {"nft", "flush", "chain", "netdev", "vzlvs", "egress_eth0"});
+    auto st = g->observe();
+    EXPECT_EQ(st.damaged, std::set<std::string>{"eth0"});
+    EXPECT_FALSE(describe_guard(st, {"eth0"}, {kVip}).ok());
+    EXPECT_TRUE(announcement_leaks(kVip)) << "a flushed egress chain lets the announcement out";
+    auto ch = g->ensure({"eth0"}, {kVip});
+    EXPECT_EQ(ch.repaired_devices, std::vector<std::string>{"eth0"});
+    EXPECT_TRUE(g->observe().damaged.empty());
+    EXPECT_FALSE(announcement_leaks(kVip));
+}
+
+TEST_F(ArpGuardNetns, MissingUplinkIsRefusedBeforeAnyChange) {
+    auto g = make_arp_guard(*node_runner_, ArpGuardBackend::nft);
+    try {
+        g->ensure({"eth0", "nosuch0"}, {kVip});
+        FAIL() << "ensure accepted a missing uplink";
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("nosuch0 does not exist"), std::string::npos)
+            << e.what();
+    }
+    EXPECT_TRUE(g->observe().empty());
+    EXPECT_THROW(g->ensure({"eth0;x"}, {kVip}), UsageError);
+    EXPECT_THROW(g->ensure({"eth0"}, {"192.0.2.1; flush ruleset"}), UsageError);
+}
+
+// Why the guard lives at the device: an arp-family OUTPUT rule (what arptables would add) does
+// not see frames written on a packet socket, which is how arpsend announces.
+TEST_F(ArpGuardNetns, ArpFamilyOutputRuleDoesNotStopTheRawSocketAnnouncement) {
+    RunOptions o;
+    o.input =
+        "table arp vzta_out {\n"
+        "  chain output {\n"
+        "    type filter hook output priority 0; policy accept;\n"
+        "    arp saddr ip " +
+        kVip +
+        " counter drop\n"
+        "  }\n"
+        "}\n";
+    auto r = runner_->run({"ip", "netns", "exec", node_, "nft", "-f", "-"}, o);
+    ASSERT_TRUE(r.ok()) << r.err;
+    EXPECT_TRUE(announcement_leaks(kVip));
+}
+
+}  // namespace
+}  // namespace vzlvs

@@ -336,6 +336,11 @@ std::vector<Step> ct_provision_steps(Ctx& ctx, std::shared_ptr<CtView> v) {
     for (auto& s : ct_host_cleanup_steps(ctx, v)) steps.push_back(s);
     steps.push_back(ct_inside_step(ctx, v));
 
+    return steps;
+}
+
+Step ct_kind_step(Ctx& ctx, std::shared_ptr<CtView> v) {
+    (void)ctx;
     Step kind;
     kind.scope = v->scope();
     kind.name = "tunl0 is an ipip device";
@@ -351,8 +356,7 @@ std::vector<Step> ct_provision_steps(Ctx& ctx, std::shared_ptr<CtView> v) {
                                       "cannot decapsulate the director's packets",
                            ""};
     };
-    steps.push_back(kind);
-    return steps;
+    return kind;
 }
 
 std::vector<Step> ct_deprovision_steps(Ctx& ctx, std::shared_ptr<CtView> v) {

@@ -97,12 +97,11 @@ std::vector<Step> register_steps(Ctx& ctx, std::shared_ptr<CtView> v, bool requi
         };
         s.apply = [&ctx, v, name, require_verified]() {
             if (require_verified && v->status().running) {
-                std::string p = v->net().problems(v->vips);
-                // A non-ipip tunl0 is reported by its own step; it does not block registration
-                // on a bench, but anything vzlvs should have fixed does.
+                // A non-ipip tunl0 is reported by its own step (ct_kind_step); anything vzlvs
+                // itself should have fixed blocks registration.
                 CtNetState copy = v->net();
                 copy.kind = "ipip";
-                p = copy.problems(v->vips);
+                std::string p = copy.problems(v->vips);
                 if (!p.empty())
                     throw Error("not registering: the container does not serve the VIP yet (" +
                                 p + ")");

@@ -51,6 +51,9 @@ std::vector<Step> ct_provision_steps(Ctx& ctx, std::shared_ptr<CtView> v);
 std::vector<Step> ct_deprovision_steps(Ctx& ctx, std::shared_ptr<CtView> v);
 std::vector<Step> ct_host_cleanup_steps(Ctx& ctx, std::shared_ptr<CtView> v);
 Step ct_inside_step(Ctx& ctx, std::shared_ptr<CtView> v);
+// tunl0 must be an ipip device; on a kernel without ipip a stand-in device says so here
+// without blocking the steps that do not depend on it.
+Step ct_kind_step(Ctx& ctx, std::shared_ptr<CtView> v);
 
 // Director.
 std::vector<Step> register_steps(Ctx& ctx, std::shared_ptr<CtView> v, bool require_verified);

@@ -68,6 +68,7 @@ void check(Ctx& ctx, StepRunner& r, const std::vector<const ContainerConfig*>& c
         auto v = std::make_shared<CtView>(ctx, *ct);
         if (!run_until_failure(r, ct_preflight_steps(ctx, v))) continue;
         for (auto& s : ct_provision_steps(ctx, v)) r.run(check_only(s));
+        r.run(ct_kind_step(ctx, v));
         for (auto& s : register_steps(ctx, v, false)) r.run(check_only(s));
     }
 }
@@ -89,6 +90,7 @@ void provision(Ctx& ctx, StepRunner& r, const std::vector<const ContainerConfig*
         CtLock lock(ctx.cfg.node.state_dir, v->ct.ctid, kLockWait);
         if (!run_until_failure(r, ct_provision_steps(ctx, v))) continue;
         run_all(r, register_steps(ctx, v, true));
+        r.run(ct_kind_step(ctx, v));
     }
 }
 
@@ -111,6 +113,7 @@ void director_command(Ctx& ctx, StepRunner& r, const std::vector<const Container
         if (command == "register") {
             if (!r.run(ct_inside_step(ctx, v))) continue;
             run_all(r, register_steps(ctx, v, true));
+            r.run(ct_kind_step(ctx, v));
         } else if (command == "drain") {
             run_all(r, drain_steps(ctx, v));
         } else {

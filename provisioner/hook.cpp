@@ -10,7 +10,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
@@ -97,13 +99,12 @@ void worker(const Config& cfg, const FlowOptions& opts, const ContainerConfig& c
     Ctx ctx{cfg, opts, seams};
     auto v = std::make_shared<CtView>(ctx, ct);
 
-    // Routes present before vzctl adds its own are stale: delete them, but wait for the new.
+    // The hook swept stale entries before vzctl went on, so every route found now is the
+    // one vzctl adds for this start: once each VIP's has been deleted, the watch is over.
     std::set<std::string> seen;
-    bool first = true;
     bool done = watch_routes_and_neighbours("", kRouteWatch, [&]() {
         auto deleted = sweep(ctx, v->vips);
-        if (!first) seen.insert(deleted.begin(), deleted.end());
-        first = false;
+        seen.insert(deleted.begin(), deleted.end());
         return seen.size() == v->vips.size();
     });
     spdlog::info("CT {}: {}", ct.ctid,
@@ -187,7 +188,10 @@ int run_hook(const Config& cfg, const FlowOptions& opts, const std::string& acti
                       << report.table(false);
             return 1;
         }
-        if (!opts.dry_run) spawn_worker(cfg, opts, *ct);
+        if (opts.dry_run) return 0;
+        // vzctl is waiting for us: anything of the VIPs' on the node now is stale.
+        sweep(ctx, v->vips);
+        spawn_worker(cfg, opts, *ct);
         return 0;
     }
     // umount: the CT has stopped; stop the director sending it new connections.

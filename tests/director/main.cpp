@@ -85,7 +85,13 @@ class Director {
     explicit Director(Options o) : opts_(std::move(o)) {
         if (!opts_.state_file.empty()) {
             std::ifstream in(opts_.state_file);
-            if (in) model_.load(json::parse(in));
+            try {
+                if (in) model_.load(json::parse(in));
+            } catch (const std::exception& e) {
+                std::cerr << "test-director: state file " << opts_.state_file
+                          << " is not a saved state: " << e.what() << "\n";
+                std::exit(1);
+            }
         }
         if (!opts_.ipvsadm.empty() || opts_.ipvsadm_dry_run) {
             const std::string exe = opts_.ipvsadm.empty() ? "ipvsadm" : opts_.ipvsadm;

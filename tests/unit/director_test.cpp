@@ -3,6 +3,8 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -169,6 +171,53 @@ TEST(HttpClientSettings, RefusesUrlsThatAreNotHttp) {
     EXPECT_THROW(HttpClient{s}, UsageError);
     s.base_url = "file:///etc/passwd";
     EXPECT_THROW(HttpClient{s}, UsageError);
+}
+
+// A loopback port that refuses connections: bound (so nobody else gets it) but not listening.
+class RefusingPort {
+  public:
+    RefusingPort() {
+        fd_ = socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a);
+        socklen_t len = sizeof a;
+        getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
+        port_ = ntohs(a.sin_port);
+    }
+    ~RefusingPort() { close(fd_); }
+    int port() const { return port_; }
+
+  private:
+    int fd_ = -1;
+    int port_ = 0;
+};
+
+TEST(HttpClientRetry, BacksOffExponentiallyWithJitterThenNamesTheRequest) {
+    RefusingPort refused;
+    HttpSettings s;
+    s.base_url = "http://127.0.0.1:" + std::to_string(refused.port());
+    s.retries = 4;
+    s.backoff = std::chrono::milliseconds(100);
+    s.max_backoff = std::chrono::milliseconds(300);
+    HttpClient http(s);
+    std::vector<std::chrono::milliseconds> waits;
+    http.set_sleeper([&](std::chrono::milliseconds d) { waits.push_back(d); });
+    try {
+        http.request("PUT", "/service/web", "{}");
+        FAIL() << "refused port answered";
+    } catch (const HttpError& e) {
+        EXPECT_EQ(e.attempts(), 5);
+        EXPECT_THAT(e.what(), HasSubstr("PUT /service/web: Couldn't connect to server"));
+        EXPECT_THAT(e.what(), HasSubstr("(after 5 attempts)"));
+    }
+    ASSERT_EQ(waits.size(), 4u);
+    const long long caps[] = {100, 200, 300, 300};  // doubled, capped at max_backoff
+    for (std::size_t i = 0; i < waits.size(); ++i) {
+        EXPECT_GE(waits[i].count(), caps[i] / 2) << i;
+        EXPECT_LE(waits[i].count(), caps[i]) << i;
+    }
 }
 
 }  // namespace

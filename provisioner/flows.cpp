@@ -88,7 +88,11 @@ void provision(Ctx& ctx, StepRunner& r, const std::vector<const ContainerConfig*
 
     for (const auto& v : views) {
         CtLock lock(ctx.cfg.node.state_dir, v->ct.ctid, kLockWait);
-        if (!run_until_failure(r, ct_provision_steps(ctx, v))) continue;
+        if (!run_until_failure(r, ct_provision_steps(ctx, v))) {
+            // Whatever failed, a VIP route or proxy entry vzctl added must not stay behind.
+            if (!r.dry_run()) run_all(r, ct_host_cleanup_steps(ctx, v));
+            continue;
+        }
         run_all(r, register_steps(ctx, v, true));
         r.run(ct_kind_step(ctx, v));
     }

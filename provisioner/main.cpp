@@ -61,6 +61,8 @@ int main(int argc, char** argv) {
     app.add_flag("-v,--verbose", a.verbose, "more log output (repeat for more)");
     app.add_flag("-q,--quiet", a.quiet, "only errors");
     app.require_subcommand(1);
+    // Global options are accepted after the command too (`vzlvs check --json`).
+    app.fallthrough();
 
     auto* bootstrap = app.add_subcommand("bootstrap", "one-shot node setup (ipip, rp_filter, checks)");
     auto* provision = app.add_subcommand("provision", "make containers LVS-TUN real servers");

@@ -165,7 +165,16 @@ std::vector<Step> node_steps(Ctx& ctx) {
         return Observation{loaded, loaded ? "loaded" : "not loaded", "modprobe ipip"};
     };
     ipip.apply = [&ctx]() {
-        RunResult r = ctx.seams.runner().run({"modprobe", "ipip"});
+        if (!fs::exists("/proc/modules"))
+            throw Error("ipip not supported by this kernel: it is not built in and the kernel "
+                        "cannot load modules");
+        RunResult r;
+        try {
+            r = ctx.seams.runner().run({"modprobe", "ipip"});
+        } catch (const ProgramNotFound& e) {
+            throw Error(std::string("ipip is not loaded and modprobe is missing (install kmod): ") +
+                        e.what());
+        }
         if (!r.ok() || !fs::exists("/sys/module/ipip")) {
             std::string why = r.err.empty() ? "exit " + std::to_string(r.exit_code) : r.err;
             while (!why.empty() && why.back() == '\n') why.pop_back();

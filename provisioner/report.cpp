@@ -14,6 +14,7 @@ const char* to_string(Status s) {
         case Status::pending: return "pending";
         case Status::skipped: return "skipped";
         case Status::failed: return "failed";
+        case Status::warning: return "warning";
     }
     return "?";
 }
@@ -31,6 +32,7 @@ std::string Report::table(bool color) const {
         word.resize(7, ' ');
         if (!color) return word;
         const char* c = s == Status::failed    ? "\033[31m"
+                        : s == Status::warning ? "\033[33m"
                         : s == Status::changed ? "\033[33m"
                         : s == Status::pending ? "\033[35m"
                         : s == Status::planned ? "\033[36m"
@@ -51,13 +53,15 @@ std::string Report::table(bool color) const {
         out << "  " << paint(o.status) << "  " << o.name << std::string(name_w - o.name.size(), ' ');
         if (!o.detail.empty()) out << "  " << o.detail;
         out << "\n";
-        if (!o.fix.empty() && (o.status == Status::failed || o.status == Status::pending))
+        if (!o.fix.empty() &&
+            (o.status == Status::failed || o.status == Status::pending || o.status == Status::warning))
             out << "  " << std::string(7, ' ') << "  " << std::string(name_w, ' ') << "  fix: " << o.fix
                 << "\n";
     }
     out << count(Status::ok) << " ok, " << count(Status::changed) << " changed, "
         << count(Status::planned) << " planned, " << count(Status::pending) << " pending, "
-        << count(Status::skipped) << " skipped, " << count(Status::failed) << " failed\n";
+        << count(Status::skipped) << " skipped, " << count(Status::warning) << " warning, "
+        << count(Status::failed) << " failed\n";
     return out.str();
 }
 
@@ -72,7 +76,7 @@ nlohmann::json Report::json(const std::string& command) const {
     }
     nlohmann::json summary = nlohmann::json::object();
     for (Status s : {Status::ok, Status::changed, Status::planned, Status::pending, Status::skipped,
-                     Status::failed})
+                     Status::warning, Status::failed})
         summary[to_string(s)] = count(s);
     return {{"schema", "vzlvs.report/1"},
             {"command", command},

@@ -2,6 +2,8 @@
 
 #include <exception>
 
+#include "vzlvs/error.hpp"
+
 namespace vzlvs {
 
 namespace {
@@ -9,9 +11,12 @@ namespace {
 // A step that throws while observing or applying still yields an outcome: the report must
 // say which piece failed and how, never abort the whole run with a bare exception.
 template <typename F>
-auto guarded(F&& f, std::string& error) -> decltype(f()) {
+auto guarded(F&& f, std::string& error, Report& report) -> decltype(f()) {
     try {
         return f();
+    } catch (const BusyError& e) {
+        report.mark_busy();
+        error = e.what();
     } catch (const std::exception& e) {
         error = e.what();
     }
@@ -23,7 +28,7 @@ auto guarded(F&& f, std::string& error) -> decltype(f()) {
 bool StepRunner::run(const Step& step) {
     Outcome out{step.scope, step.name, Status::ok, "", ""};
     std::string error;
-    Observation seen = guarded(step.observe, error);
+    Observation seen = guarded(step.observe, error, report_);
     if (!error.empty()) {
         out.status = Status::failed;
         out.detail = "cannot observe: " + error;
@@ -33,6 +38,10 @@ bool StepRunner::run(const Step& step) {
     }
     if (seen.holds) {
         out.detail = seen.detail;
+        if (seen.warn) {
+            out.status = Status::warning;
+            out.fix = step.fix;
+        }
         report_.add(out);
         return true;
     }
@@ -49,7 +58,7 @@ bool StepRunner::run(const Step& step) {
         report_.add(out);
         return true;
     }
-    Applied done = guarded(step.apply, error);
+    Applied done = guarded(step.apply, error, report_);
     if (!error.empty()) {
         out.status = Status::failed;
         out.detail = error;
@@ -58,7 +67,7 @@ bool StepRunner::run(const Step& step) {
         return false;
     }
     if (step.verify && done.status == Status::changed) {
-        Observation after = guarded(step.observe, error);
+        Observation after = guarded(step.observe, error, report_);
         if (!error.empty() || !after.holds) {
             out.status = Status::failed;
             out.detail = "changed, but it still does not hold: " +

@@ -16,6 +16,7 @@ enum class Status {
     planned,  // --dry-run: would change
     pending,  // changed, but takes effect only later (e.g. ipip feature until the CT restarts)
     skipped,  // not applicable (no director configured, CT not running, ...)
+    warning,  // holds, but something nearby deserves attention (e.g. MTU); never fails a run
     failed,   // could not be made to hold; `fix` says what to do
 };
 
@@ -35,7 +36,11 @@ public:
     const std::vector<Outcome>& outcomes() const { return outcomes_; }
     int count(Status s) const;
     bool failed() const { return count(Status::failed) > 0; }
-    Exit exit_code() const { return failed() ? Exit::failed : Exit::ok; }
+    // A step that failed only because another vzlvs or vzctl held a lock: retry later.
+    void mark_busy() { busy_ = true; }
+    Exit exit_code() const {
+        return busy_ ? Exit::busy : failed() ? Exit::failed : Exit::ok;
+    }
 
     // A readable table grouped by scope, with a summary line.
     std::string table(bool color = false) const;
@@ -43,6 +48,7 @@ public:
 
 private:
     std::vector<Outcome> outcomes_;
+    bool busy_ = false;
 };
 
 }  // namespace vzlvs

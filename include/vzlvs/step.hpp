@@ -13,6 +13,7 @@ struct Observation {
     bool holds = false;
     std::string detail;  // what was seen ("tunl0 up, 192.0.2.10/32")
     std::string plan;    // when !holds: what apply() would do ("vzctl set 101 --ipadd ...")
+    bool warn = false;   // holds, but report it as a warning (detail says why, Step::fix what to do)
 };
 
 struct Applied {

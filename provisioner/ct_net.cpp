@@ -68,6 +68,8 @@ CtNetState parse_ct_net_output(const std::string& out) {
         else if (k == "arp_announce") st.arp_announce = v;
         else if (k == "fb_tunnels") st.fb_tunnels = v;
         else if (k == "persist") st.persist = v;
+        else if (k == "venet") st.venet.push_back(v);
+        else if (k == "advmss") st.advmss = v;
     }
     return st;
 }

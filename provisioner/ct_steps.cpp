@@ -321,8 +321,14 @@ std::vector<Step> ct_provision_steps(Ctx& ctx, std::shared_ptr<CtView> v) {
     restart.observe = [v, ctid]() {
         if (!v->status().running) return Observation{true, "CT stopped", ""};
         bool has = v->net().tunl0;
-        return Observation{has, has ? "tunl0 present" : "no tunl0: the CT runs without ipip",
-                           "vzctl restart " + ctid};
+        const std::string& fb = v->net().fb_tunnels;
+        std::string why = "no tunl0: the CT runs without ipip (the director's IPIP packets are "
+                          "answered with \"ICMP protocol 4 unreachable\")";
+        if (!fb.empty() && fb != "-" && fb != "0")
+            why += "; net.core.fb_tunnels_only_for_init_net=" + fb +
+                   " keeps the kernel from creating tunl0 in containers: vzlvs creates an "
+                   "`ipip external` device named tunl0 instead when it applies the settings";
+        return Observation{has, has ? "tunl0 present" : why, "vzctl restart " + ctid};
     };
     restart.apply = [&ctx, v, ctid]() {
         if (ctx.cfg.node.restart != RestartPolicy::automatic)

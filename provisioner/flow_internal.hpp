@@ -55,6 +55,11 @@ Step ct_inside_step(Ctx& ctx, std::shared_ptr<CtView> v);
 // without blocking the steps that do not depend on it.
 Step ct_kind_step(Ctx& ctx, std::shared_ptr<CtView> v);
 
+// Checks only (check_steps.cpp).
+Step ct_running_step(Ctx& ctx, std::shared_ptr<CtView> v);
+Step ct_venet_vip_step(Ctx& ctx, std::shared_ptr<CtView> v);
+Step ct_mss_step(Ctx& ctx, std::shared_ptr<CtView> v);
+
 // Director.
 std::vector<Step> register_steps(Ctx& ctx, std::shared_ptr<CtView> v, bool require_verified);
 std::vector<Step> drain_steps(Ctx& ctx, std::shared_ptr<CtView> v);

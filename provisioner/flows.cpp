@@ -67,8 +67,11 @@ void check(Ctx& ctx, StepRunner& r, const std::vector<const ContainerConfig*>& c
     for (const ContainerConfig* ct : cts) {
         auto v = std::make_shared<CtView>(ctx, *ct);
         if (!run_until_failure(r, ct_preflight_steps(ctx, v))) continue;
+        r.run(ct_running_step(ctx, v));
         for (auto& s : ct_provision_steps(ctx, v)) r.run(check_only(s));
+        r.run(ct_venet_vip_step(ctx, v));
         r.run(ct_kind_step(ctx, v));
+        r.run(ct_mss_step(ctx, v));
         for (auto& s : register_steps(ctx, v, false)) r.run(check_only(s));
     }
 }
@@ -95,6 +98,7 @@ void provision(Ctx& ctx, StepRunner& r, const std::vector<const ContainerConfig*
         }
         run_all(r, register_steps(ctx, v, true));
         r.run(ct_kind_step(ctx, v));
+        r.run(ct_mss_step(ctx, v));
     }
 }
 

@@ -66,6 +66,10 @@ observe() {
     echo "arp_ignore=$(rd all arp_ignore)"
     echo "arp_announce=$(rd all arp_announce)"
     echo "fb_tunnels=$(cat /proc/sys/net/core/fb_tunnels_only_for_init_net 2>/dev/null || echo -)"
+    # What venet gives the CT (vzctl's in-CT add_ip puts every CT IP on venet0 or its aliases).
+    ip -o -4 addr show dev venet0 2>/dev/null | awk '{print "venet=" $4}'
+    # The MSS the CT advertises on its default route, if set (IPIP costs 20 bytes of MTU).
+    echo "advmss=$(ip -4 route show default 2>/dev/null | sed -n 's/.* advmss \([0-9]*\).*/\1/p' | head -n 1)"
     if [ ! -f "$PERSIST" ]; then
         echo "persist=missing"
     elif [ "$(cat "$PERSIST")" = "$(persist_text)" ]; then

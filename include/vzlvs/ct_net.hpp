@@ -17,6 +17,8 @@ struct CtNetState {
     std::vector<std::string> addrs;   // "192.0.2.10/32"
     std::string rp_all, rp_dev, arp_ignore, arp_announce, fb_tunnels;
     std::string persist;              // ok | missing | differs
+    std::vector<std::string> venet;   // addresses on the CT's venet0 ("192.0.2.10/32")
+    std::string advmss;               // advmss of the CT's default route; "" when unset
 
     bool has_addr(const std::string& vip) const;
     // Empty when every VIP is served as LVS-TUN needs it; otherwise what is wrong, in words.

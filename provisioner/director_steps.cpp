@@ -1,9 +1,14 @@
 // Director steps: one per (container, service) backend. Registration happens only once the
 // container is verified to serve the VIP (a backend the director sends traffic to but that
 // cannot answer looks healthy to its checks: the article's "healthy but no traffic").
+#include <filesystem>
+
 #include "flow_internal.hpp"
+#include "vzlvs/files.hpp"
 
 namespace vzlvs::flow {
+
+namespace fs = std::filesystem;
 
 namespace {
 
@@ -55,6 +60,21 @@ std::vector<Backend> backends(Ctx& ctx, CtView& v) {
     return out;
 }
 
+Step held_out(Ctx& ctx, std::shared_ptr<CtView> v) {
+    Step s;
+    s.scope = v->scope();
+    s.name = "director";
+    s.observe = [&ctx, v]() {
+        Observation o{true, "held out by `vzlvs drain` or `vzlvs deregister` (" +
+                                operator_hold_path(ctx, v->ct.ctid).string() + ")",
+                      ""};
+        o.warn = true;
+        return o;
+    };
+    s.fix = "vzlvs register " + v->ct.ctid + " puts it back";
+    return s;
+}
+
 Step no_director(std::shared_ptr<CtView> v) {
     Step s;
     s.scope = v->scope();
@@ -65,8 +85,27 @@ Step no_director(std::shared_ptr<CtView> v) {
 
 }  // namespace
 
+fs::path operator_hold_path(Ctx& ctx, const std::string& ctid) {
+    return ctx.cfg.node.state_dir / "held-out" / ctid;
+}
+
+void set_operator_hold(Ctx& ctx, const std::string& ctid, bool hold) {
+    const fs::path p = operator_hold_path(ctx, ctid);
+    if (hold) {
+        fs::create_directories(p.parent_path());
+        atomic_write(p, "held out of the director by the operator; `vzlvs register " + ctid +
+                            "` clears this\n",
+                     0644);
+    } else {
+        std::error_code ec;
+        fs::remove(p, ec);
+    }
+}
+
 std::vector<Step> register_steps(Ctx& ctx, std::shared_ptr<CtView> v, bool require_verified) {
     if (!ctx.seams.director()) return {no_director(v)};
+    // An operator's drain must survive provision, the mount hook and watch.
+    if (fs::exists(operator_hold_path(ctx, v->ct.ctid))) return {held_out(ctx, v)};
     std::vector<Step> steps;
     for (const auto& name : v->ct.services) {
         Step s;

@@ -44,6 +44,8 @@ std::vector<std::string> uplinks(Ctx& ctx);
 // Node (bootstrap / check).
 std::vector<Step> node_steps(Ctx& ctx);
 Step arp_guard_step(Ctx& ctx, const std::vector<std::string>& vips);
+// bootstrap --install-watch: the systemd unit for `vzlvs watch`, enabled and started.
+std::vector<Step> watch_unit_steps(Ctx& ctx);
 
 // Containers.
 std::vector<Step> ct_preflight_steps(Ctx& ctx, std::shared_ptr<CtView> v);
@@ -60,7 +62,10 @@ Step ct_running_step(Ctx& ctx, std::shared_ptr<CtView> v);
 Step ct_venet_vip_step(Ctx& ctx, std::shared_ptr<CtView> v);
 Step ct_mss_step(Ctx& ctx, std::shared_ptr<CtView> v);
 
-// Director.
+// Director. `vzlvs drain` and `deregister` hold a backend out (a marker under state_dir) until
+// `vzlvs register`, so provision, the mount hook and watch do not put it straight back.
+std::filesystem::path operator_hold_path(Ctx& ctx, const std::string& ctid);
+void set_operator_hold(Ctx& ctx, const std::string& ctid, bool hold);
 std::vector<Step> register_steps(Ctx& ctx, std::shared_ptr<CtView> v, bool require_verified);
 std::vector<Step> drain_steps(Ctx& ctx, std::shared_ptr<CtView> v);
 std::vector<Step> deregister_steps(Ctx& ctx, std::shared_ptr<CtView> v);

@@ -60,7 +60,10 @@ bool run_until_failure(StepRunner& runner, const std::vector<Step>& steps) {
     return true;
 }
 
-void bootstrap(Ctx& ctx, StepRunner& r) { run_all(r, node_steps(ctx)); }
+void bootstrap(Ctx& ctx, StepRunner& r) {
+    run_all(r, node_steps(ctx));
+    if (ctx.opts.install_watch) run_all(r, watch_unit_steps(ctx));
+}
 
 void check(Ctx& ctx, StepRunner& r, const std::vector<const ContainerConfig*>& cts) {
     for (auto& s : node_steps(ctx)) r.run(check_only(s));
@@ -109,7 +112,8 @@ void deprovision(Ctx& ctx, StepRunner& r, const std::vector<const ContainerConfi
         CtLock lock(ctx.cfg.node.state_dir, v->ct.ctid, kLockWait);
         // Off the director first, so no client is sent to a container that loses its VIP.
         if (!run_until_failure(r, deregister_steps(ctx, v))) continue;
-        run_until_failure(r, ct_deprovision_steps(ctx, v));
+        if (run_until_failure(r, ct_deprovision_steps(ctx, v)) && !r.dry_run())
+            set_operator_hold(ctx, v->ct.ctid, false);
     }
 }
 
@@ -118,6 +122,7 @@ void director_command(Ctx& ctx, StepRunner& r, const std::vector<const Container
     for (const ContainerConfig* ct : cts) {
         auto v = std::make_shared<CtView>(ctx, *ct);
         CtLock lock(ctx.cfg.node.state_dir, v->ct.ctid, kLockWait);
+        if (!r.dry_run()) set_operator_hold(ctx, v->ct.ctid, command != "register");
         if (command == "register") {
             if (!r.run(ct_inside_step(ctx, v))) continue;
             run_all(r, register_steps(ctx, v, true));

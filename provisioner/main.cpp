@@ -11,6 +11,7 @@
 #include "vzlvs/config.hpp"
 #include "vzlvs/error.hpp"
 #include "vzlvs/flows.hpp"
+#include "vzlvs/watch.hpp"
 
 using namespace vzlvs;
 
@@ -26,6 +27,9 @@ struct Args {
     std::string hook_action;
     bool features_off = false;
     bool example = false;
+    std::string interval = "30s";
+    bool install_watch = false;
+    std::string unit_dir = "/etc/systemd/system";
 };
 
 void setup_logging(const Args& a) {
@@ -65,6 +69,9 @@ int main(int argc, char** argv) {
     app.fallthrough();
 
     auto* bootstrap = app.add_subcommand("bootstrap", "one-shot node setup (ipip, rp_filter, checks)");
+    bootstrap->add_flag("--install-watch", a.install_watch,
+                        "also install and start the vzlvs-watch systemd service");
+    bootstrap->add_option("--unit-dir", a.unit_dir, "where the unit goes")->capture_default_str();
     auto* provision = app.add_subcommand("provision", "make containers LVS-TUN real servers");
     provision->add_option("CTID", a.ctids, "containers (default: every configured one)");
     auto* deprovision = app.add_subcommand("deprovision", "undo provision for containers");
@@ -84,6 +91,9 @@ int main(int argc, char** argv) {
     dereg->add_option("CTID", a.ctids, "containers")->required();
     auto* config = app.add_subcommand("config", "print the effective configuration");
     config->add_flag("--example", a.example, "print the built-in example configuration instead");
+    auto* watch = app.add_subcommand("watch", "keep the node and containers converged (daemon)");
+    watch->add_option("--interval", a.interval, "time between full passes (ms, s, m, h)")
+        ->capture_default_str();
     auto* version = app.add_subcommand("version", "print the version");
 
     try {
@@ -114,7 +124,10 @@ int main(int argc, char** argv) {
         opts.features_off = a.features_off;
         opts.config_path = a.config;
         opts.self = argv[0];
+        opts.install_watch = a.install_watch;
+        opts.unit_dir = a.unit_dir;
         if (*hook) return run_hook(cfg, opts, a.hook_action);
+        if (*watch) return run_watch(cfg, opts, parse_watch_options(a.interval));
 
         std::string name = app.get_subcommands().front()->get_name();
         Report report = run_flow(cfg, opts, name, a.ctids);

@@ -79,6 +79,11 @@ Drain drain(int fd, const std::string& ns) {
 
 bool watch_routes_and_neighbours(const std::string& netns_path, std::chrono::milliseconds timeout,
                                  const std::function<bool()>& on_event) {
+    return watch_routes_and_neighbours(netns_path, timeout, on_event, -1);
+}
+
+bool watch_routes_and_neighbours(const std::string& netns_path, std::chrono::milliseconds timeout,
+                                 const std::function<bool()>& on_event, int wake_fd) {
     using clock = std::chrono::steady_clock;
     const auto deadline = clock::now() + timeout;
     const std::string ns = ns_label(netns_path);
@@ -105,9 +110,10 @@ bool watch_routes_and_neighbours(const std::string& netns_path, std::chrono::mil
         if (remaining <= clock::duration::zero()) return false;
         // Rounded up so a sub-millisecond remainder still waits instead of spinning at 0.
         const auto left = std::chrono::ceil<std::chrono::milliseconds>(remaining);
-        pollfd pfd{fd, POLLIN, 0};
+        pollfd fds[2] = {{fd, POLLIN, 0}, {wake_fd, POLLIN, 0}};  // a negative fd is ignored
+        pollfd& pfd = fds[0];
         const int wait_ms = static_cast<int>(std::min<long long>(left.count(), INT_MAX));
-        int rc = ::poll(&pfd, 1, wait_ms);
+        int rc = ::poll(fds, 2, wait_ms);
         if (rc < 0) {
             const int e = errno;
             if (e == EINTR) continue;
@@ -115,6 +121,8 @@ bool watch_routes_and_neighbours(const std::string& netns_path, std::chrono::mil
                         " (poll): " + std::strerror(e));
         }
         if (rc == 0) continue;  // the loop head decides whether time is really up
+        // Woken: the caller reads wake_fd itself.
+        if (fds[1].revents != 0) return false;
         if (pfd.revents & (POLLERR | POLLIN)) {
             if (drain(fd, ns) != Drain::nothing_relevant && on_event()) return true;
         } else if (pfd.revents & (POLLHUP | POLLNVAL)) {

@@ -9,6 +9,7 @@
 #include "flow_internal.hpp"
 #include "vzlvs/files.hpp"
 #include "vzlvs/sysctl.hpp"
+#include "vzlvs/watch.hpp"
 
 namespace vzlvs::flow {
 
@@ -127,6 +128,59 @@ Step arp_guard_step(Ctx& ctx, const std::vector<std::string>& vips) {
         return Applied{Status::changed, changes.str()};
     };
     return s;
+}
+
+std::vector<Step> watch_unit_steps(Ctx& ctx) {
+    const fs::path path = ctx.opts.unit_dir / "vzlvs-watch.service";
+    const std::string unit =
+        render_watch_unit(self_path(ctx.opts), fs::absolute(ctx.opts.config_path).string());
+    std::vector<Step> steps;
+    Step file;
+    file.scope = "node";
+    file.name = "watch unit";
+    file.fix = "vzlvs bootstrap --install-watch";
+    file.observe = [path, unit]() {
+        auto text = read_file(path);
+        bool ok = text && *text == unit;
+        return Observation{ok, path.string() + (ok ? "" : text ? " differs" : " missing"),
+                           "write " + path.string()};
+    };
+    file.apply = [path, unit]() {
+        fs::create_directories(path.parent_path());
+        atomic_write(path, unit, 0644);
+        return Applied{Status::changed, "wrote " + path.string()};
+    };
+    steps.push_back(file);
+
+    Step service;
+    service.scope = "node";
+    service.name = "watch service";
+    service.fix = "systemctl enable --now vzlvs-watch.service";
+    service.observe = [&ctx]() {
+        if (!fs::exists("/run/systemd/system")) {
+            Observation o{true, "systemd is not running here: start `vzlvs watch` from your init "
+                                "system",
+                          ""};
+            o.warn = true;
+            return o;
+        }
+        auto enabled = ctx.seams.runner().run({"systemctl", "is-enabled", "vzlvs-watch.service"});
+        auto active = ctx.seams.runner().run({"systemctl", "is-active", "vzlvs-watch.service"});
+        bool ok = enabled.ok() && active.ok();
+        return Observation{ok, ok ? "enabled, active" : "not enabled and running",
+                           "systemctl daemon-reload; systemctl enable --now vzlvs-watch.service"};
+    };
+    service.apply = [&ctx]() {
+        for (std::vector<std::string> argv :
+             {std::vector<std::string>{"systemctl", "daemon-reload"},
+              std::vector<std::string>{"systemctl", "enable", "--now", "vzlvs-watch.service"}}) {
+            RunResult r = ctx.seams.runner().run(argv);
+            if (!r.ok()) throw Error(describe_argv(argv) + " failed: " + r.err);
+        }
+        return Applied{Status::changed, "enabled and started"};
+    };
+    steps.push_back(service);
+    return steps;
 }
 
 std::vector<Step> node_steps(Ctx& ctx) {

@@ -23,6 +23,8 @@ struct FlowOptions {
     bool features_off = false;             // deprovision: also turn the ipip feature off
     std::filesystem::path config_path;     // written into hook scripts
     std::string self;                      // argv[0]; resolved to vzlvs's absolute path
+    bool install_watch = false;            // bootstrap: install and enable vzlvs-watch.service
+    std::filesystem::path unit_dir = "/etc/systemd/system";
 };
 
 // The outside world one run acts on. Created lazily: a converged `check` that needs no

@@ -112,6 +112,10 @@ std::unique_ptr<Netlink> make_netlink(const std::string& netns_path = "");
 // route, so the route event's re-dump finds them.
 bool watch_routes_and_neighbours(const std::string& netns_path, std::chrono::milliseconds timeout,
                                  const std::function<bool()>& on_event);
+// The same, and it also returns false as soon as wake_fd is readable (a self-pipe or signalfd
+// that says "stop waiting", e.g. on SIGTERM); nothing is read from it. wake_fd < 0: none.
+bool watch_routes_and_neighbours(const std::string& netns_path, std::chrono::milliseconds timeout,
+                                 const std::function<bool()>& on_event, int wake_fd);
 
 // Runs fn inside the namespace at netns_path ("" = here) and returns once fn has. fn runs on
 // a short-lived thread that setns()es and then exits, so the caller's thread never changes

@@ -261,7 +261,7 @@ std::vector<Step> ct_provision_steps(Ctx& ctx, std::shared_ptr<CtView> v) {
     Step feature;
     feature.scope = v->scope();
     feature.name = "ipip feature";
-    feature.fix = "vzctl restart " + ctid + " (or set restart = auto in [node])";
+    feature.fix = "vzctl restart " + ctid + " (or set restart = auto in [node] to let vzlvs do it)";
     feature.observe = [v, ctid]() {
         auto c = v->conf();
         auto it = c.features.find("ipip");
@@ -274,9 +274,10 @@ std::vector<Step> ct_provision_steps(Ctx& ctx, std::shared_ptr<CtView> v) {
         bool running = v->status().running;
         v->changed();
         // The feature mask reaches the kernel only when the CT is created (vzctl.md §3).
-        return Applied{running ? Status::pending : Status::changed,
-                       running ? "saved; takes effect when the container restarts"
-                               : "saved; takes effect at the next start"};
+        if (!running) return Applied{Status::changed, "saved; takes effect at the next start"};
+        if (ctx.cfg.node.restart == RestartPolicy::automatic)
+            return Applied{Status::changed, "saved; vzlvs restarts the container below"};
+        return Applied{Status::pending, "saved; takes effect when the container restarts"};
     };
     steps.push_back(feature);
 
@@ -290,8 +291,8 @@ std::vector<Step> ct_provision_steps(Ctx& ctx, std::shared_ptr<CtView> v) {
     Step ipadd;
     ipadd.scope = v->scope();
     ipadd.name = "VIP in IP_ADDRESS";
-    ipadd.fix = "venet drops replies whose source is not one of the CT's addresses; "
-                "check vzctl's message above";
+    ipadd.fix = "vzlvs provision " + ctid +
+                " (venet drops replies whose source is not one of the CT's addresses)";
     ipadd.observe = [v, ctid]() {
         auto c = v->conf();
         std::vector<std::string> missing;
@@ -372,15 +373,22 @@ std::vector<Step> ct_deprovision_steps(Ctx& ctx, std::shared_ptr<CtView> v) {
     Step inside;
     inside.scope = v->scope();
     inside.name = "VIP off tunl0, sysctl file removed";
-    inside.fix = "vzctl exec2 " + ctid + " ip addr del VIP/32 dev tunl0";
+    inside.verify = false;
     inside.observe = [v]() {
-        if (!v->status().running) return Observation{true, "CT stopped", ""};
+        if (!v->status().running)
+            return Observation{false, "CT stopped: its /etc/sysctl.d/zz-vzlvs.conf cannot be reached",
+                               "remove the VIP and the sysctl file inside the CT"};
         const auto& n = v->net();
         bool any = n.persist != "missing";
         for (const auto& vip : v->vips) any = any || n.has_addr(vip);
         return Observation{!any, n.summary(), "remove " + join(v->vips) + " from tunl0"};
     };
+    inside.fix = "vzctl start " + ctid + " && vzlvs deprovision " + ctid +
+                 " (the file only sets rp_filter 0 and ARP hardening: harmless meanwhile)";
     inside.apply = [&ctx, v]() {
+        // legacy OpenVZ offers no way into a stopped CT but a mount; the file is harmless.
+        if (!v->status().running)
+            return Applied{Status::pending, "left inside the stopped CT"};
         v->set_net(ctx.seams.ct_net().remove(v->ct.ctid, v->vips));
         return Applied{Status::changed, v->net().summary()};
     };

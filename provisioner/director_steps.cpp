@@ -173,7 +173,8 @@ std::vector<Step> drain_steps(Ctx& ctx, std::shared_ptr<CtView> v) {
                 BackendSpec zero = b.backend;
                 zero.weight = 0;
                 auto d = ctx.seams.director()->diff(zero);
-                bool ok = d.kind == DiffKind::ok || d.kind == DiffKind::missing;
+                bool ok = d.kind == DiffKind::ok || d.kind == DiffKind::missing ||
+                          d.kind == DiffKind::service_missing;
                 return Observation{ok, ok ? "weight 0" : d.detail, "set weight 0 on " + b.backend.id};
             }
             return Observation{false, "internal: no backend for " + name, ""};

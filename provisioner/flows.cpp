@@ -24,9 +24,6 @@ namespace {
 
 using namespace flow;
 
-// How long a command waits for the per-CT lock (a mount-hook worker holds it briefly).
-constexpr std::chrono::seconds kLockWait{30};
-
 std::vector<const ContainerConfig*> select(const Config& cfg, const std::vector<std::string>& ctids,
                                            bool default_all) {
     std::vector<const ContainerConfig*> out;
@@ -44,6 +41,17 @@ std::vector<const ContainerConfig*> select(const Config& cfg, const std::vector<
         throw UsageError("container(s) " + unknown + " not in " + cfg.source.string() +
                          ": vzlvs manages only containers with a [container CTID] section");
     return out;
+}
+
+// The per-CT lock, or an outcome saying who holds it (exit 3): the other containers go on.
+std::unique_ptr<CtLock> lock_ct(Ctx& ctx, StepRunner& r, const std::string& ctid) {
+    try {
+        return std::make_unique<CtLock>(ctx.cfg.node.state_dir, ctid, ctx.opts.lock_wait);
+    } catch (const BusyError& e) {
+        r.note({"ct " + ctid, "container lock", Status::failed, e.what(), "retry later"});
+        r.mark_busy();
+        return nullptr;
+    }
 }
 
 bool run_all(StepRunner& runner, const std::vector<Step>& steps) {
@@ -93,7 +101,8 @@ void provision(Ctx& ctx, StepRunner& r, const std::vector<const ContainerConfig*
     if (!r.run(arp_guard_step(ctx, vips))) return;  // never --ipadd an unguarded VIP
 
     for (const auto& v : views) {
-        CtLock lock(ctx.cfg.node.state_dir, v->ct.ctid, kLockWait);
+        auto lock = lock_ct(ctx, r, v->ct.ctid);
+        if (!lock) continue;
         if (!run_until_failure(r, ct_provision_steps(ctx, v))) {
             // Whatever failed, a VIP route or proxy entry vzctl added must not stay behind.
             if (!r.dry_run()) run_all(r, ct_host_cleanup_steps(ctx, v));
@@ -109,7 +118,8 @@ void deprovision(Ctx& ctx, StepRunner& r, const std::vector<const ContainerConfi
     for (const ContainerConfig* ct : cts) {
         auto v = std::make_shared<CtView>(ctx, *ct);
         if (!r.run(ct_preflight_steps(ctx, v).front())) continue;
-        CtLock lock(ctx.cfg.node.state_dir, v->ct.ctid, kLockWait);
+        auto lock = lock_ct(ctx, r, v->ct.ctid);
+        if (!lock) continue;
         // Off the director first, so no client is sent to a container that loses its VIP.
         if (!run_until_failure(r, deregister_steps(ctx, v))) continue;
         if (run_until_failure(r, ct_deprovision_steps(ctx, v)) && !r.dry_run())
@@ -121,7 +131,8 @@ void director_command(Ctx& ctx, StepRunner& r, const std::vector<const Container
                       const std::string& command) {
     for (const ContainerConfig* ct : cts) {
         auto v = std::make_shared<CtView>(ctx, *ct);
-        CtLock lock(ctx.cfg.node.state_dir, v->ct.ctid, kLockWait);
+        auto lock = lock_ct(ctx, r, v->ct.ctid);
+        if (!lock) continue;
         if (!r.dry_run()) set_operator_hold(ctx, v->ct.ctid, command != "register");
         if (command == "register") {
             if (!r.run(ct_inside_step(ctx, v))) continue;

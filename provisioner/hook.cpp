@@ -127,21 +127,27 @@ void worker(const Config& cfg, const FlowOptions& opts, const ContainerConfig& c
     log_report("CT " + ct.ctid + " after start", report);
 }
 
-// The worker announces itself with an flock on state_dir/workers/CTID.lock, held for its
-// whole life: tests and operators can wait for it (`flock FILE true`) without polling.
+// Workers hold a shared flock on state_dir/workers/CTID.lock for their whole life, taken by
+// the hook before it returns: once vzctl has run the hook, `flock FILE true` (exclusive)
+// waits for every worker of that CT without polling. Shared, so two quick starts never wait
+// for each other.
 int worker_lock_fd(const Config& cfg, const std::string& ctid) {
     std::error_code ec;
     fs::create_directories(cfg.node.state_dir / "workers", ec);
     auto path = cfg.node.state_dir / "workers" / (ctid + ".lock");
     int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd >= 0) ::flock(fd, LOCK_EX);
+    if (fd >= 0) ::flock(fd, LOCK_SH);
     return fd;
 }
 
+constexpr int kWorkerLockFd = 3;
+
 void spawn_worker(const Config& cfg, const FlowOptions& opts, const ContainerConfig& ct) {
+    int lock = worker_lock_fd(cfg, ct.ctid);
     pid_t pid = ::fork();
     if (pid < 0) throw Error(std::string("cannot fork the hook worker: ") + std::strerror(errno));
     if (pid > 0) {
+        if (lock >= 0) ::close(lock);  // the worker's copy keeps the lock
         int status = 0;
         ::waitpid(pid, &status, 0);
         return;
@@ -154,7 +160,10 @@ void spawn_worker(const Config& cfg, const FlowOptions& opts, const ContainerCon
     ::dup2(null, 0);
     ::dup2(null, 1);
     ::dup2(null, 2);
-    int lock = worker_lock_fd(cfg, ct.ctid);
+    if (lock >= 0 && lock != kWorkerLockFd) ::dup2(lock, kWorkerLockFd);
+    // Whatever else vzctl left open (its lock file, a caller's pipe) must not be held by a
+    // worker that outlives it: a reader of vzctl's output would wait for the worker's end.
+    ::close_range(lock >= 0 ? kWorkerLockFd + 1 : kWorkerLockFd, ~0U, 0);
     int rc = 0;
     try {
         log_to_state_dir(cfg);
@@ -164,7 +173,6 @@ void spawn_worker(const Config& cfg, const FlowOptions& opts, const ContainerCon
         rc = 1;
     }
     spdlog::shutdown();
-    if (lock >= 0) ::close(lock);
     ::_exit(rc);
 }
 

@@ -29,6 +29,7 @@ struct Args {
     bool example = false;
     std::string interval = "30s";
     bool install_watch = false;
+    int lock_wait = 30;
     std::string unit_dir = "/etc/systemd/system";
 };
 
@@ -64,6 +65,10 @@ int main(int argc, char** argv) {
     app.add_flag("--json", a.json, "machine-readable output (docs/json-output.md)");
     app.add_flag("-v,--verbose", a.verbose, "more log output (repeat for more)");
     app.add_flag("-q,--quiet", a.quiet, "only errors");
+    app.add_option("--lock-wait", a.lock_wait,
+                   "seconds to wait for a container's lock held by another vzlvs (then exit 3)")
+        ->capture_default_str()
+        ->check(CLI::Range(0, 3600));
     app.require_subcommand(1);
     // Global options are accepted after the command too (`vzlvs check --json`).
     app.fallthrough();
@@ -125,6 +130,7 @@ int main(int argc, char** argv) {
         opts.config_path = a.config;
         opts.self = argv[0];
         opts.install_watch = a.install_watch;
+        opts.lock_wait = std::chrono::seconds(a.lock_wait);
         opts.unit_dir = a.unit_dir;
         if (*hook) return run_hook(cfg, opts, a.hook_action);
         if (*watch) return run_watch(cfg, opts, parse_watch_options(a.interval));

@@ -2,6 +2,7 @@
 // (docs/commands/*.md). Seams are built from the configuration unless a test supplies them.
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -23,6 +24,7 @@ struct FlowOptions {
     bool features_off = false;             // deprovision: also turn the ipip feature off
     std::filesystem::path config_path;     // written into hook scripts
     std::string self;                      // argv[0]; resolved to vzlvs's absolute path
+    std::chrono::milliseconds lock_wait{std::chrono::seconds(30)};  // for a container's lock
     bool install_watch = false;            // bootstrap: install and enable vzlvs-watch.service
     std::filesystem::path unit_dir = "/etc/systemd/system";
 };

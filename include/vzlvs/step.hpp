@@ -38,6 +38,7 @@ public:
     // Records an outcome that is not a step (e.g. "director: not configured").
     void note(Outcome o) { report_.add(std::move(o)); }
     bool dry_run() const { return dry_run_; }
+    void mark_busy() { report_.mark_busy(); }
 
 private:
     Report& report_;

@@ -286,6 +286,28 @@ std::vector<Step> node_steps(Ctx& ctx) {
     steps.push_back(fwd);
 
     steps.push_back(arp_guard_step(ctx, all_vips(cfg)));
+
+    // The ARP settings that matter on a venet node are the uplinks': venet and tunl0 are NOARP.
+    Step proxy_arp;
+    proxy_arp.scope = "node";
+    proxy_arp.name = "proxy_arp on uplinks";
+    proxy_arp.fix = "sysctl -w net.ipv4.conf.all.proxy_arp=0 and net.ipv4.conf.DEV.proxy_arp=0 "
+                    "(vzctl's per-IP proxy entries do not need it)";
+    proxy_arp.observe = [&ctx]() {
+        std::vector<std::string> on;
+        auto all = sysctl_read("net.ipv4.conf.all.proxy_arp");
+        if (all && *all != "0") on.push_back("all");
+        for (const auto& dev : uplinks(ctx)) {
+            auto v = sysctl_read("net.ipv4.conf." + dev + ".proxy_arp");
+            if (v && *v != "0") on.push_back(dev);
+        }
+        Observation o{true, on.empty() ? "off" : "on for " + join(on), ""};
+        // Proxy ARP answers for any address routed out of another interface: a VIP whose
+        // route leaked would be claimed even without vzctl's proxy entry.
+        o.warn = !on.empty();
+        return o;
+    };
+    steps.push_back(proxy_arp);
     return steps;
 }
 

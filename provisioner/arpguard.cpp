@@ -6,17 +6,14 @@
 
 #include <cctype>
 
+#include "validate.hpp"
 #include "vzlvs/process.hpp"
 
 namespace vzlvs {
 
 namespace {
 
-std::string join(const std::vector<std::string>& v) {
-    std::string out;
-    for (const auto& s : v) out += (out.empty() ? "" : " ") + s;
-    return out;
-}
+std::string join(const std::vector<std::string>& v) { return validate::join(v, " "); }
 
 }  // namespace
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "flow_internal.hpp"
+#include "validate.hpp"
 
 namespace vzlvs::flow {
 
@@ -47,11 +48,10 @@ Step ct_venet_vip_step(Ctx& ctx, std::shared_ptr<CtView> v) {
                              [&](const std::string& x) { return x.rfind(vip + "/", 0) == 0; }))
                 missing.push_back(vip);
         }
-        std::string m;
-        for (const auto& x : missing) m += (m.empty() ? "" : ", ") + x;
         return Observation{missing.empty(),
                            missing.empty() ? "venet0 carries the VIP"
-                                           : m + " not on the CT's venet0: replies from the VIP "
+                                           : validate::join(missing) +
+                                                 " not on the CT's venet0: replies from the VIP "
                                                  "are dropped by venet (\"source wrong veid\")",
                            ""};
     };
@@ -63,7 +63,8 @@ Step ct_mss_step(Ctx& ctx, std::shared_ptr<CtView> v) {
     s.scope = v->scope();
     s.name = "MSS fits the tunnel";
     s.observe = [&ctx, v]() {
-        if (!v->status().running || !v->net().tunl0) return Observation{true, "not observable now", ""};
+        if (!v->status().running || !v->net().tunl0)
+            return Observation{true, "not observable now", ""};
         unsigned mtu = 0;
         for (const auto& dev : uplinks(ctx)) {
             auto l = ctx.seams.netlink().link(dev);
@@ -83,9 +84,10 @@ Step ct_mss_step(Ctx& ctx, std::shared_ptr<CtView> v) {
                    "(stalls, 200 ms delays)";
         return o;
     };
-    s.fix = "clamp the MSS on the director (iptables -t mangle -A PREROUTING -p tcp --tcp-flags "
-            "SYN,RST SYN -d VIP -j TCPMSS --set-mss N), or inside the CT advertise a smaller MSS "
-            "(ip route change default dev venet0 advmss N, persisted) with N = uplink MTU - 60";
+    s.fix =
+        "clamp the MSS on the director (iptables -t mangle -A PREROUTING -p tcp --tcp-flags "
+        "SYN,RST SYN -d VIP -j TCPMSS --set-mss N), or inside the CT advertise a smaller MSS "
+        "(ip route change default dev venet0 advmss N, persisted) with N = uplink MTU - 60";
     return s;
 }
 

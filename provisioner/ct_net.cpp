@@ -57,19 +57,32 @@ CtNetState parse_ct_net_output(const std::string& out) {
         auto eq = line.find('=');
         if (eq == std::string::npos) continue;
         std::string k = line.substr(0, eq), v = line.substr(eq + 1);
-        if (k == "tunl0") st.tunl0 = v == "present";
-        else if (k == "kind") st.kind = v;
-        else if (k == "up") st.up = v == "1";
-        else if (k == "mtu") st.mtu = v;
-        else if (k == "addr") st.addrs.push_back(v);
-        else if (k == "rp_all") st.rp_all = v;
-        else if (k == "rp_dev") st.rp_dev = v;
-        else if (k == "arp_ignore") st.arp_ignore = v;
-        else if (k == "arp_announce") st.arp_announce = v;
-        else if (k == "fb_tunnels") st.fb_tunnels = v;
-        else if (k == "persist") st.persist = v;
-        else if (k == "venet") st.venet.push_back(v);
-        else if (k == "advmss") st.advmss = v;
+        if (k == "tunl0")
+            st.tunl0 = v == "present";
+        else if (k == "kind")
+            st.kind = v;
+        else if (k == "up")
+            st.up = v == "1";
+        else if (k == "mtu")
+            st.mtu = v;
+        else if (k == "addr")
+            st.addrs.push_back(v);
+        else if (k == "rp_all")
+            st.rp_all = v;
+        else if (k == "rp_dev")
+            st.rp_dev = v;
+        else if (k == "arp_ignore")
+            st.arp_ignore = v;
+        else if (k == "arp_announce")
+            st.arp_announce = v;
+        else if (k == "fb_tunnels")
+            st.fb_tunnels = v;
+        else if (k == "persist")
+            st.persist = v;
+        else if (k == "venet")
+            st.venet.push_back(v);
+        else if (k == "advmss")
+            st.advmss = v;
     }
     return st;
 }
@@ -106,7 +119,8 @@ std::string ct_start_block(const std::vector<std::string>& vips) {
     // A failing CTID.start aborts the container's start (vzctl exit 79): the block reports and
     // carries on; the mount hook's worker verifies and repairs once the CT runs.
     return "# LVS-TUN real-server setup, run by vzctl inside the CT at every start.\n"
-           "(\nset -- " + args + "\n" + script() +
+           "(\nset -- " +
+           args + "\n" + script() +
            "\n) >/dev/null || echo \"vzlvs: in-container setup failed; the vzlvs mount hook "
            "will retry once the container runs\" >&2\n";
 }

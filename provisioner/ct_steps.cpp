@@ -8,15 +8,16 @@
 #include <filesystem>
 
 #include "flow_internal.hpp"
+#include "validate.hpp"
 #include "vzlvs/files.hpp"
 #include "vzlvs/templates.hpp"
 
 namespace vzlvs::flow {
 
 namespace fs = std::filesystem;
+using validate::join;
 
-CtView::CtView(Ctx& ctx, const ContainerConfig& c)
-    : ct(c), vips(ctx.cfg.vips_of(c)), ctx_(ctx) {}
+CtView::CtView(Ctx& ctx, const ContainerConfig& c) : ct(c), vips(ctx.cfg.vips_of(c)), ctx_(ctx) {}
 
 CtConfig CtView::conf() {
     return read_ct_config(ctx_.cfg.node.vz_conf_dir, ct.ctid, ctx_.cfg.global_vz_conf());
@@ -34,12 +35,6 @@ const CtNetState& CtView::net() {
 
 namespace {
 
-std::string join(const std::vector<std::string>& v, const std::string& sep = ", ") {
-    std::string s;
-    for (const auto& x : v) s += (s.empty() ? "" : sep) + x;
-    return s;
-}
-
 fs::path script_path(Ctx& ctx, const std::string& ctid, const std::string& action) {
     return ctx.cfg.node.vz_conf_dir / (ctid + "." + action);
 }
@@ -51,8 +46,7 @@ std::string other_holder(Ctx& ctx, const std::string& ctid, const std::string& v
         const std::string name = e.path().filename().string();
         if (e.path().extension() != ".conf") continue;
         const std::string other = name.substr(0, name.size() - 5);
-        if (other == ctid || other.empty() ||
-            !std::all_of(other.begin(), other.end(), ::isdigit))
+        if (other == ctid || other.empty() || !std::all_of(other.begin(), other.end(), ::isdigit))
             continue;
         if (read_ct_config(ctx.cfg.node.vz_conf_dir, other, ctx.cfg.global_vz_conf()).has_ip(vip))
             return other;
@@ -77,15 +71,14 @@ Step hook_script_step(Ctx& ctx, std::shared_ptr<CtView> v, const std::string& ac
         auto text = read_file(path);
         auto block = text ? find_block(*text, kBlockId) : std::nullopt;
         struct stat st {};
-        bool exec_ok = !exec_by_host ||
-                       (::stat(path.c_str(), &st) == 0 && (st.st_mode & S_IXUSR) &&
-                        text->rfind("#!", 0) == 0);
+        bool exec_ok = !exec_by_host || (::stat(path.c_str(), &st) == 0 && (st.st_mode & S_IXUSR) &&
+                                         text->rfind("#!", 0) == 0);
         o.holds = block && *block == body && exec_ok;
-        o.detail = o.holds ? path.string() + " (" + why + ")"
-                   : !text ? path.string() + " missing"
-                   : !block ? path.string() + " has no vzlvs block"
+        o.detail = o.holds          ? path.string() + " (" + why + ")"
+                   : !text          ? path.string() + " missing"
+                   : !block         ? path.string() + " has no vzlvs block"
                    : *block != body ? path.string() + " has an outdated vzlvs block"
-                            : path.string() + " is not executable with a #! line";
+                                    : path.string() + " is not executable with a #! line";
         o.plan = "write the vzlvs block in " + path.string() + " (" + why + ")";
         return o;
     };
@@ -95,9 +88,9 @@ Step hook_script_step(Ctx& ctx, std::shared_ptr<CtView> v, const std::string& ac
         if (exec_by_host) {
             struct stat st {};
             if (::stat(path.c_str(), &st) == 0 && !(st.st_mode & S_IXUSR))
-                fs::permissions(path, fs::perms::owner_exec | fs::perms::group_exec |
-                                          fs::perms::others_exec,
-                                fs::perm_options::add);
+                fs::permissions(
+                    path, fs::perms::owner_exec | fs::perms::group_exec | fs::perms::others_exec,
+                    fs::perm_options::add);
         }
         return Applied{Status::changed, "wrote " + path.string()};
     };
@@ -157,8 +150,9 @@ std::vector<Step> ct_preflight_steps(Ctx& ctx, std::shared_ptr<CtView> v) {
     Step unique;
     unique.scope = v->scope();
     unique.name = "VIP held by no other CT";
-    unique.fix = "a node's venet IP table is global: only one container per node can hold a VIP "
-                 "(vzctl would fail with exit 78); move one of the containers to another node";
+    unique.fix =
+        "a node's venet IP table is global: only one container per node can hold a VIP "
+        "(vzctl would fail with exit 78); move one of the containers to another node";
     unique.observe = [&ctx, v]() {
         for (const auto& vip : v->vips) {
             std::string other = other_holder(ctx, v->ct.ctid, vip);
@@ -298,10 +292,9 @@ std::vector<Step> ct_provision_steps(Ctx& ctx, std::shared_ptr<CtView> v) {
         std::vector<std::string> missing;
         for (const auto& vip : v->vips)
             if (!c.has_ip(vip)) missing.push_back(vip);
-        return Observation{missing.empty(),
-                           missing.empty() ? join(v->vips) : "missing " + join(missing),
-                           "vzctl set " + ctid + " --ipadd " + join(missing, " --ipadd ") +
-                               " --save"};
+        return Observation{
+            missing.empty(), missing.empty() ? join(v->vips) : "missing " + join(missing),
+            "vzctl set " + ctid + " --ipadd " + join(missing, " --ipadd ") + " --save"};
     };
     ipadd.apply = [&ctx, v, ctid]() {
         auto c = v->conf();
@@ -316,15 +309,17 @@ std::vector<Step> ct_provision_steps(Ctx& ctx, std::shared_ptr<CtView> v) {
     Step restart;
     restart.scope = v->scope();
     restart.name = "ipip effective";
-    restart.fix = "vzctl restart " + ctid + " (the ipip feature takes effect at start), or set "
+    restart.fix = "vzctl restart " + ctid +
+                  " (the ipip feature takes effect at start), or set "
                   "restart = auto in [node]";
     restart.verify = false;
     restart.observe = [v, ctid]() {
         if (!v->status().running) return Observation{true, "CT stopped", ""};
         bool has = v->net().tunl0;
         const std::string& fb = v->net().fb_tunnels;
-        std::string why = "no tunl0: the CT runs without ipip (the director's IPIP packets are "
-                          "answered with \"ICMP protocol 4 unreachable\")";
+        std::string why =
+            "no tunl0: the CT runs without ipip (the director's IPIP packets are "
+            "answered with \"ICMP protocol 4 unreachable\")";
         if (!fb.empty() && fb != "-" && fb != "0")
             why += "; net.core.fb_tunnels_only_for_init_net=" + fb +
                    " keeps the kernel from creating tunl0 in containers: vzlvs creates an "
@@ -376,7 +371,8 @@ std::vector<Step> ct_deprovision_steps(Ctx& ctx, std::shared_ptr<CtView> v) {
     inside.verify = false;
     inside.observe = [v]() {
         if (!v->status().running)
-            return Observation{false, "CT stopped: its /etc/sysctl.d/zz-vzlvs.conf cannot be reached",
+            return Observation{false,
+                               "CT stopped: its /etc/sysctl.d/zz-vzlvs.conf cannot be reached",
                                "remove the VIP and the sysctl file inside the CT"};
         const auto& n = v->net();
         bool any = n.persist != "missing";
@@ -387,8 +383,7 @@ std::vector<Step> ct_deprovision_steps(Ctx& ctx, std::shared_ptr<CtView> v) {
                  " (the file only sets rp_filter 0 and ARP hardening: harmless meanwhile)";
     inside.apply = [&ctx, v]() {
         // legacy OpenVZ offers no way into a stopped CT but a mount; the file is harmless.
-        if (!v->status().running)
-            return Applied{Status::pending, "left inside the stopped CT"};
+        if (!v->status().running) return Applied{Status::pending, "left inside the stopped CT"};
         v->set_net(ctx.seams.ct_net().remove(v->ct.ctid, v->vips));
         return Applied{Status::changed, v->net().summary()};
     };
@@ -403,9 +398,9 @@ std::vector<Step> ct_deprovision_steps(Ctx& ctx, std::shared_ptr<CtView> v) {
         std::vector<std::string> present;
         for (const auto& vip : v->vips)
             if (c.has_ip(vip)) present.push_back(vip);
-        return Observation{present.empty(), present.empty() ? "none" : join(present),
-                           "vzctl set " + ctid + " --ipdel " + join(present, " --ipdel ") +
-                               " --save"};
+        return Observation{
+            present.empty(), present.empty() ? "none" : join(present),
+            "vzctl set " + ctid + " --ipdel " + join(present, " --ipdel ") + " --save"};
     };
     ipdel.apply = [&ctx, v, ctid]() {
         auto c = v->conf();

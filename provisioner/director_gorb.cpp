@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "validate.hpp"
 #include "vzlvs/director.hpp"
 #include "vzlvs/http_client.hpp"
 
@@ -256,11 +257,7 @@ class GorbDirector final : public Director {
         validate_director_id("backend ID", b.id);
     }
 
-    static std::string join(const std::vector<std::string>& v) {
-        std::string s;
-        for (const auto& x : v) s += (s.empty() ? "" : "; ") + x;
-        return s;
-    }
+    static std::string join(const std::vector<std::string>& v) { return validate::join(v, "; "); }
 
     static std::string status_name(long long s) {
         switch (s) {

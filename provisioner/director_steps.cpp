@@ -14,9 +14,12 @@ namespace {
 
 const char* pulse_type(CheckType c) {
     switch (c) {
-        case CheckType::tcp: return "tcp";
-        case CheckType::http: return "http";
-        case CheckType::none: return "none";
+        case CheckType::tcp:
+            return "tcp";
+        case CheckType::http:
+            return "http";
+        case CheckType::none:
+            return "none";
     }
     return "tcp";
 }
@@ -65,8 +68,9 @@ Step held_out(Ctx& ctx, std::shared_ptr<CtView> v) {
     s.scope = v->scope();
     s.name = "director";
     s.observe = [&ctx, v]() {
-        Observation o{true, "held out by `vzlvs drain` or `vzlvs deregister` (" +
-                                operator_hold_path(ctx, v->ct.ctid).string() + ")",
+        Observation o{true,
+                      "held out by `vzlvs drain` or `vzlvs deregister` (" +
+                          operator_hold_path(ctx, v->ct.ctid).string() + ")",
                       ""};
         o.warn = true;
         return o;
@@ -79,7 +83,9 @@ Step no_director(std::shared_ptr<CtView> v) {
     Step s;
     s.scope = v->scope();
     s.name = "director";
-    s.observe = []() { return Observation{true, "no director configured: nothing to register", ""}; };
+    s.observe = []() {
+        return Observation{true, "no director configured: nothing to register", ""};
+    };
     return s;
 }
 
@@ -93,9 +99,10 @@ void set_operator_hold(Ctx& ctx, const std::string& ctid, bool hold) {
     const fs::path p = operator_hold_path(ctx, ctid);
     if (hold) {
         fs::create_directories(p.parent_path());
-        atomic_write(p, "held out of the director by the operator; `vzlvs register " + ctid +
-                            "` clears this\n",
-                     0644);
+        atomic_write(
+            p,
+            "held out of the director by the operator; `vzlvs register " + ctid + "` clears this\n",
+            0644);
     } else {
         std::error_code ec;
         fs::remove(p, ec);
@@ -111,7 +118,8 @@ std::vector<Step> register_steps(Ctx& ctx, std::shared_ptr<CtView> v, bool requi
         Step s;
         s.scope = v->scope();
         s.name = "registered in " + name;
-        s.fix = "vzlvs register " + v->ct.ctid + " (the director may be down; the mount hook "
+        s.fix = "vzlvs register " + v->ct.ctid +
+                " (the director may be down; the mount hook "
                 "and the next provision retry)";
         s.observe = [&ctx, v, name]() {
             for (auto& b : backends(ctx, *v)) {
@@ -142,8 +150,8 @@ std::vector<Step> register_steps(Ctx& ctx, std::shared_ptr<CtView> v, bool requi
                 copy.kind = "ipip";
                 std::string p = copy.problems(v->vips);
                 if (!p.empty())
-                    throw Error("not registering: the container does not serve the VIP yet (" +
-                                p + ")");
+                    throw Error("not registering: the container does not serve the VIP yet (" + p +
+                                ")");
             }
             if (require_verified && !v->status().running)
                 return Applied{Status::skipped, "CT stopped: the mount hook registers it at start"};
@@ -175,7 +183,8 @@ std::vector<Step> drain_steps(Ctx& ctx, std::shared_ptr<CtView> v) {
                 auto d = ctx.seams.director()->diff(zero);
                 bool ok = d.kind == DiffKind::ok || d.kind == DiffKind::missing ||
                           d.kind == DiffKind::service_missing;
-                return Observation{ok, ok ? "weight 0" : d.detail, "set weight 0 on " + b.backend.id};
+                return Observation{ok, ok ? "weight 0" : d.detail,
+                                   "set weight 0 on " + b.backend.id};
             }
             return Observation{false, "internal: no backend for " + name, ""};
         };

@@ -21,18 +21,21 @@ struct Ctx {
 // What one run knows about one container. Observations are cached for the run and dropped
 // when a step changes the container, so a converged run costs one exec per container.
 class CtView {
-public:
+  public:
     CtView(Ctx& ctx, const ContainerConfig& ct);
     const ContainerConfig& ct;
     const std::vector<std::string> vips;
     std::string scope() const { return "ct " + ct.ctid; }
-    CtConfig conf();            // <ctid>.conf read directly (never cached: cheap, no process)
-    const CtStatus& status();   // vzctl status
-    const CtNetState& net();    // in-CT observation (vzctl exec); requires running
-    void changed() { status_.reset(); net_.reset(); }
+    CtConfig conf();           // <ctid>.conf read directly (never cached: cheap, no process)
+    const CtStatus& status();  // vzctl status
+    const CtNetState& net();   // in-CT observation (vzctl exec); requires running
+    void changed() {
+        status_.reset();
+        net_.reset();
+    }
     void set_net(CtNetState s) { net_ = std::move(s); }
 
-private:
+  private:
     Ctx& ctx_;
     std::optional<CtStatus> status_;
     std::optional<CtNetState> net_;

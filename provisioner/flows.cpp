@@ -34,8 +34,10 @@ std::vector<const ContainerConfig*> select(const Config& cfg, const std::vector<
     std::string unknown;
     for (const auto& id : ctids) {
         const ContainerConfig* ct = cfg.container(id);
-        if (!ct) unknown += (unknown.empty() ? "" : ", ") + id;
-        else out.push_back(ct);
+        if (!ct)
+            unknown += (unknown.empty() ? "" : ", ") + id;
+        else
+            out.push_back(ct);
     }
     if (!unknown.empty())
         throw UsageError("container(s) " + unknown + " not in " + cfg.source.string() +

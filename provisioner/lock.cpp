@@ -33,7 +33,8 @@ CtLock::CtLock(const std::filesystem::path& state_dir, const std::string& ctid,
                     " (is state_dir writable? vzlvs runs as root)");
     if (::flock(fd_, LOCK_EX | LOCK_NB) == 0) return;
     if (errno == EWOULDBLOCK && wait.count() > 0) {
-        struct sigaction sa {}, old {};
+        struct sigaction sa {
+        }, old{};
         sa.sa_handler = on_alarm;  // no SA_RESTART: flock returns EINTR at the deadline
         sigemptyset(&sa.sa_mask);
         ::sigaction(SIGALRM, &sa, &old);

@@ -1,12 +1,12 @@
 // vzlvs command line: parses arguments, loads and validates the configuration, and hands
 // over to one flow. Exit codes: 0 ok, 1 failed, 2 usage/config error, 3 busy (docs/cli.md).
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <iostream>
-#include <spdlog/sinks/stdout_color_sinks.h>
-#include <spdlog/spdlog.h>
 
 #include "vzlvs/config.hpp"
 #include "vzlvs/error.hpp"
@@ -37,7 +37,7 @@ void setup_logging(const Args& a) {
     auto logger = spdlog::stderr_color_mt("vzlvs");
     logger->set_pattern("vzlvs: %^%l%$: %v");
     spdlog::set_default_logger(logger);
-    spdlog::set_level(a.quiet ? spdlog::level::err
+    spdlog::set_level(a.quiet          ? spdlog::level::err
                       : a.verbose >= 2 ? spdlog::level::trace
                       : a.verbose == 1 ? spdlog::level::debug
                                        : spdlog::level::info);
@@ -73,7 +73,8 @@ int main(int argc, char** argv) {
     // Global options are accepted after the command too (`vzlvs check --json`).
     app.fallthrough();
 
-    auto* bootstrap = app.add_subcommand("bootstrap", "one-shot node setup (ipip, rp_filter, checks)");
+    auto* bootstrap =
+        app.add_subcommand("bootstrap", "one-shot node setup (ipip, rp_filter, checks)");
     bootstrap->add_flag("--install-watch", a.install_watch,
                         "also install and start the vzlvs-watch systemd service");
     bootstrap->add_option("--unit-dir", a.unit_dir, "where the unit goes")->capture_default_str();

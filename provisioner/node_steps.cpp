@@ -7,6 +7,7 @@
 #include <set>
 
 #include "flow_internal.hpp"
+#include "validate.hpp"
 #include "vzlvs/files.hpp"
 #include "vzlvs/sysctl.hpp"
 #include "vzlvs/watch.hpp"
@@ -14,16 +15,11 @@
 namespace vzlvs::flow {
 
 namespace fs = std::filesystem;
+using validate::join;
 
 namespace {
 
 constexpr const char* kBlockId = "lvs-tun";
-
-std::string join(const std::vector<std::string>& v, const std::string& sep = ", ") {
-    std::string s;
-    for (const auto& x : v) s += (s.empty() ? "" : sep) + x;
-    return s;
-}
 
 // Where this distribution loads modules from at boot (docs/commands/bootstrap.md).
 struct Autoload {
@@ -48,9 +44,13 @@ Autoload autoload_for(const Config& cfg) {
 }
 
 std::string sysctl_body(const Config& cfg) {
-    std::string b = "# Containers answer LVS-TUN clients from the VIP; those replies enter the node on\n"
-                    "# " + cfg.node.venet + ", where strict reverse-path filtering would drop them.\n"
-                    "net.ipv4.conf." + cfg.node.venet + ".rp_filter = 0\n";
+    std::string b =
+        "# Containers answer LVS-TUN clients from the VIP; those replies enter the node on\n"
+        "# " +
+        cfg.node.venet +
+        ", where strict reverse-path filtering would drop them.\n"
+        "net.ipv4.conf." +
+        cfg.node.venet + ".rp_filter = 0\n";
     if (cfg.node.all_rp_filter == AllRpFilter::set)
         b += "# The kernel uses max(all, dev): `all_rp_filter = set` in vzlvs.conf.\n"
              "net.ipv4.conf.all.rp_filter = 0\n";
@@ -69,7 +69,8 @@ Step file_block_step(const std::string& name, const fs::path& path, const std::s
         auto text = read_file(path);
         auto block = text ? find_block(*text, kBlockId) : std::nullopt;
         bool ok = block && *block == body;
-        return Observation{ok, ok ? path.string() : path.string() + (text ? " differs" : " missing"),
+        return Observation{ok,
+                           ok ? path.string() : path.string() + (text ? " differs" : " missing"),
                            "write " + path.string() + " (" + why + ")"};
     };
     s.apply = [path, body, mode, header]() {
@@ -114,14 +115,13 @@ Step arp_guard_step(Ctx& ctx, const std::vector<std::string>& vips) {
     s.fix = "vzlvs bootstrap (needs nftables with netdev egress, or tc with act_gact)";
     s.observe = [&ctx, vips]() {
         auto devs = uplinks(ctx);
-        if (devs.empty())
-            return Observation{false, "no uplink found: set uplinks in [node]", ""};
+        if (devs.empty()) return Observation{false, "no uplink found: set uplinks in [node]", ""};
         auto report = describe_guard(ctx.seams.guard().observe(), devs, vips);
-        return Observation{report.ok(),
-                           report.ok() ? join(vips) + " never announced on " + join(devs)
-                                       : report.str(),
-                           "drop ARP for " + join(vips) + " on " + join(devs) + " (" +
-                               to_string(ctx.seams.guard().backend()) + ")"};
+        return Observation{
+            report.ok(),
+            report.ok() ? join(vips) + " never announced on " + join(devs) : report.str(),
+            "drop ARP for " + join(vips) + " on " + join(devs) + " (" +
+                to_string(ctx.seams.guard().backend()) + ")"};
     };
     s.apply = [&ctx, vips]() {
         auto changes = ctx.seams.guard().ensure(uplinks(ctx), vips);
@@ -142,7 +142,10 @@ std::vector<Step> watch_unit_steps(Ctx& ctx) {
     file.observe = [path, unit]() {
         auto text = read_file(path);
         bool ok = text && *text == unit;
-        return Observation{ok, path.string() + (ok ? "" : text ? " differs" : " missing"),
+        return Observation{ok,
+                           path.string() + (ok     ? ""
+                                            : text ? " differs"
+                                                   : " missing"),
                            "write " + path.string()};
     };
     file.apply = [path, unit]() {
@@ -158,8 +161,9 @@ std::vector<Step> watch_unit_steps(Ctx& ctx) {
     service.fix = "systemctl enable --now vzlvs-watch.service";
     service.observe = [&ctx]() {
         if (!fs::exists("/run/systemd/system")) {
-            Observation o{true, "systemd is not running here: start `vzlvs watch` from your init "
-                                "system",
+            Observation o{true,
+                          "systemd is not running here: start `vzlvs watch` from your init "
+                          "system",
                           ""};
             o.warn = true;
             return o;
@@ -203,10 +207,10 @@ std::vector<Step> node_steps(Ctx& ctx) {
     venet.fix = "start OpenVZ networking (service vz start), or set venet = NAME in [node]";
     venet.observe = [&ctx]() {
         auto l = ctx.seams.netlink().link(ctx.cfg.node.venet);
-        return Observation{l && l->up,
-                           !l ? "no device " + ctx.cfg.node.venet
-                              : ctx.cfg.node.venet + (l->up ? " up" : " down"),
-                           ""};
+        return Observation{
+            l && l->up,
+            !l ? "no device " + ctx.cfg.node.venet : ctx.cfg.node.venet + (l->up ? " up" : " down"),
+            ""};
     };
     steps.push_back(venet);
 
@@ -220,8 +224,9 @@ std::vector<Step> node_steps(Ctx& ctx) {
     };
     ipip.apply = [&ctx]() {
         if (!fs::exists("/proc/modules"))
-            throw Error("ipip not supported by this kernel: it is not built in and the kernel "
-                        "cannot load modules");
+            throw Error(
+                "ipip not supported by this kernel: it is not built in and the kernel "
+                "cannot load modules");
         RunResult r;
         try {
             r = ctx.seams.runner().run({"modprobe", "ipip"});
@@ -240,8 +245,8 @@ std::vector<Step> node_steps(Ctx& ctx) {
 
     Autoload al = autoload_for(cfg);
     if (!al.path.empty())
-        steps.push_back(file_block_step("ipip loaded at boot", al.path, al.body, al.mode,
-                                        al.header, "loads ipip at every boot"));
+        steps.push_back(file_block_step("ipip loaded at boot", al.path, al.body, al.mode, al.header,
+                                        "loads ipip at every boot"));
 
     Step rp;
     rp.scope = "node";
@@ -256,8 +261,9 @@ std::vector<Step> node_steps(Ctx& ctx) {
         auto all = sysctl_read("net.ipv4.conf.all.rp_filter");
         auto dev = sysctl_read("net.ipv4.conf." + cfg.node.venet + ".rp_filter");
         bool ok = all && dev && *all == "0" && *dev == "0";
-        return Observation{ok, "all=" + all.value_or("?") + " " + cfg.node.venet + "=" +
-                                   dev.value_or("?") + " (effective: the max)",
+        return Observation{ok,
+                           "all=" + all.value_or("?") + " " + cfg.node.venet + "=" +
+                               dev.value_or("?") + " (effective: the max)",
                            "set " + cfg.node.venet + " to 0"};
     };
     rp.apply = [&cfg]() {
@@ -291,8 +297,9 @@ std::vector<Step> node_steps(Ctx& ctx) {
     Step proxy_arp;
     proxy_arp.scope = "node";
     proxy_arp.name = "proxy_arp on uplinks";
-    proxy_arp.fix = "sysctl -w net.ipv4.conf.all.proxy_arp=0 and net.ipv4.conf.DEV.proxy_arp=0 "
-                    "(vzctl's per-IP proxy entries do not need it)";
+    proxy_arp.fix =
+        "sysctl -w net.ipv4.conf.all.proxy_arp=0 and net.ipv4.conf.DEV.proxy_arp=0 "
+        "(vzctl's per-IP proxy entries do not need it)";
     proxy_arp.observe = [&ctx]() {
         std::vector<std::string> on;
         auto all = sysctl_read("net.ipv4.conf.all.proxy_arp");

@@ -8,13 +8,20 @@ namespace vzlvs {
 
 const char* to_string(Status s) {
     switch (s) {
-        case Status::ok: return "ok";
-        case Status::changed: return "changed";
-        case Status::planned: return "planned";
-        case Status::pending: return "pending";
-        case Status::skipped: return "skipped";
-        case Status::failed: return "failed";
-        case Status::warning: return "warning";
+        case Status::ok:
+            return "ok";
+        case Status::changed:
+            return "changed";
+        case Status::planned:
+            return "planned";
+        case Status::pending:
+            return "pending";
+        case Status::skipped:
+            return "skipped";
+        case Status::failed:
+            return "failed";
+        case Status::warning:
+            return "warning";
     }
     return "?";
 }
@@ -50,13 +57,14 @@ std::string Report::table(bool color) const {
             scope = o.scope;
             out << scope << "\n";
         }
-        out << "  " << paint(o.status) << "  " << o.name << std::string(name_w - o.name.size(), ' ');
+        out << "  " << paint(o.status) << "  " << o.name
+            << std::string(name_w - o.name.size(), ' ');
         if (!o.detail.empty()) out << "  " << o.detail;
         out << "\n";
-        if (!o.fix.empty() &&
-            (o.status == Status::failed || o.status == Status::pending || o.status == Status::warning))
-            out << "  " << std::string(7, ' ') << "  " << std::string(name_w, ' ') << "  fix: " << o.fix
-                << "\n";
+        if (!o.fix.empty() && (o.status == Status::failed || o.status == Status::pending ||
+                               o.status == Status::warning))
+            out << "  " << std::string(7, ' ') << "  " << std::string(name_w, ' ')
+                << "  fix: " << o.fix << "\n";
     }
     out << count(Status::ok) << " ok, " << count(Status::changed) << " changed, "
         << count(Status::planned) << " planned, " << count(Status::pending) << " pending, "

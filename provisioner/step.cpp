@@ -70,8 +70,8 @@ bool StepRunner::run(const Step& step) {
         Observation after = guarded(step.observe, error, report_);
         if (!error.empty() || !after.holds) {
             out.status = Status::failed;
-            out.detail = "changed, but it still does not hold: " +
-                         (error.empty() ? after.detail : error);
+            out.detail =
+                "changed, but it still does not hold: " + (error.empty() ? after.detail : error);
             out.fix = step.fix;
             report_.add(out);
             return false;

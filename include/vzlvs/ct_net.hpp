@@ -11,25 +11,25 @@ namespace vzlvs {
 
 struct CtNetState {
     bool tunl0 = false;
-    std::string kind;                 // "ipip" on a real node
+    std::string kind;  // "ipip" on a real node
     bool up = false;
     std::string mtu;
-    std::vector<std::string> addrs;   // "192.0.2.10/32"
+    std::vector<std::string> addrs;  // "192.0.2.10/32"
     std::string rp_all, rp_dev, arp_ignore, arp_announce, fb_tunnels;
-    std::string persist;              // ok | missing | differs
-    std::vector<std::string> venet;   // addresses on the CT's venet0 ("192.0.2.10/32")
-    std::string advmss;               // advmss of the CT's default route; "" when unset
+    std::string persist;             // ok | missing | differs
+    std::vector<std::string> venet;  // addresses on the CT's venet0 ("192.0.2.10/32")
+    std::string advmss;              // advmss of the CT's default route; "" when unset
 
     bool has_addr(const std::string& vip) const;
     // Empty when every VIP is served as LVS-TUN needs it; otherwise what is wrong, in words.
     std::string problems(const std::vector<std::string>& vips) const;
-    std::string summary() const;      // "tunl0 ipip up, 192.0.2.10/32, rp_filter all=0 tunl0=0"
+    std::string summary() const;  // "tunl0 ipip up, 192.0.2.10/32, rp_filter all=0 tunl0=0"
 };
 
 CtNetState parse_ct_net_output(const std::string& out);
 
 class CtNet {
-public:
+  public:
     virtual ~CtNet() = default;
     virtual CtNetState observe(const std::string& ctid, const std::vector<std::string>& vips) = 0;
     virtual CtNetState apply(const std::string& ctid, const std::vector<std::string>& vips) = 0;
@@ -37,13 +37,13 @@ public:
 };
 
 class VzctlCtNet : public CtNet {
-public:
+  public:
     explicit VzctlCtNet(Vzctl& vzctl) : vzctl_(vzctl) {}
     CtNetState observe(const std::string& ctid, const std::vector<std::string>& vips) override;
     CtNetState apply(const std::string& ctid, const std::vector<std::string>& vips) override;
     CtNetState remove(const std::string& ctid, const std::vector<std::string>& vips) override;
 
-private:
+  private:
     CtNetState run(const std::string& action, const std::string& ctid,
                    const std::vector<std::string>& vips);
     Vzctl& vzctl_;

@@ -14,24 +14,24 @@ enum class Exit : int {
 };
 
 class Error : public std::runtime_error {
-public:
+  public:
     explicit Error(const std::string& what, Exit exit = Exit::failed)
         : std::runtime_error(what), exit_(exit) {}
     Exit exit() const { return exit_; }
 
-private:
+  private:
     Exit exit_;
 };
 
 // Bad user input (config file or command line). Always raised before any change.
 class UsageError : public Error {
-public:
+  public:
     explicit UsageError(const std::string& what) : Error(what, Exit::usage) {}
 };
 
 // Another actor holds a lock we need (our per-CT flock, or vzctl's exit 9 after retries).
 class BusyError : public Error {
-public:
+  public:
     explicit BusyError(const std::string& what) : Error(what, Exit::busy) {}
 };
 

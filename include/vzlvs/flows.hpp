@@ -21,25 +21,25 @@ namespace vzlvs {
 
 struct FlowOptions {
     bool dry_run = false;
-    bool features_off = false;             // deprovision: also turn the ipip feature off
-    std::filesystem::path config_path;     // written into hook scripts
-    std::string self;                      // argv[0]; resolved to vzlvs's absolute path
+    bool features_off = false;          // deprovision: also turn the ipip feature off
+    std::filesystem::path config_path;  // written into hook scripts
+    std::string self;                   // argv[0]; resolved to vzlvs's absolute path
     std::chrono::milliseconds lock_wait{std::chrono::seconds(30)};  // for a container's lock
-    bool install_watch = false;            // bootstrap: install and enable vzlvs-watch.service
+    bool install_watch = false;  // bootstrap: install and enable vzlvs-watch.service
     std::filesystem::path unit_dir = "/etc/systemd/system";
 };
 
 // The outside world one run acts on. Created lazily: a converged `check` that needs no
 // director never opens a connection, a hook for an unmanaged CT builds nothing.
 class Seams {
-public:
+  public:
     explicit Seams(const Config& cfg) : cfg_(cfg) {}
     ProcessRunner& runner();
     Vzctl& vzctl();
-    Netlink& netlink();                    // the node's namespace
+    Netlink& netlink();  // the node's namespace
     ArpGuard& guard();
     CtNet& ct_net();
-    Director* director();                  // nullptr when [director] has no url
+    Director* director();  // nullptr when [director] has no url
 
     // Tests replace any seam before first use.
     std::unique_ptr<ProcessRunner> runner_;
@@ -49,7 +49,7 @@ public:
     std::unique_ptr<CtNet> ct_net_;
     std::unique_ptr<Director> director_;
 
-private:
+  private:
     const Config& cfg_;
     bool director_made_ = false;
 };

@@ -9,7 +9,7 @@
 namespace vzlvs {
 
 class CtLock {
-public:
+  public:
     // wait == 0: fail at once with BusyError if held. Otherwise wait up to `wait`.
     CtLock(const std::filesystem::path& state_dir, const std::string& ctid,
            std::chrono::milliseconds wait = std::chrono::milliseconds(0));
@@ -17,7 +17,7 @@ public:
     CtLock(const CtLock&) = delete;
     CtLock& operator=(const CtLock&) = delete;
 
-private:
+  private:
     int fd_ = -1;
 };
 

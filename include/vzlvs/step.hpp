@@ -13,7 +13,7 @@ struct Observation {
     bool holds = false;
     std::string detail;  // what was seen ("tunl0 up, 192.0.2.10/32")
     std::string plan;    // when !holds: what apply() would do ("vzctl set 101 --ipadd ...")
-    bool warn = false;   // holds, but report it as a warning (detail says why, Step::fix what to do)
+    bool warn = false;  // holds, but report it as a warning (detail says why, Step::fix what to do)
 };
 
 struct Applied {
@@ -31,7 +31,7 @@ struct Step {
 };
 
 class StepRunner {
-public:
+  public:
     StepRunner(Report& report, bool dry_run) : report_(report), dry_run_(dry_run) {}
     // Runs one step and records its outcome. Returns false when it failed.
     bool run(const Step& step);
@@ -40,7 +40,7 @@ public:
     bool dry_run() const { return dry_run_; }
     void mark_busy() { report_.mark_busy(); }
 
-private:
+  private:
     Report& report_;
     bool dry_run_;
 };

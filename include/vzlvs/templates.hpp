@@ -12,6 +12,7 @@ const std::map<std::string, std::string>& embedded_files();
 
 // The embedded file `name` with every {{KEY}} replaced. Throws Error for an unknown file,
 // a placeholder without a value, or a value left unused (a template and its caller disagree).
-std::string render_template(const std::string& name, const std::map<std::string, std::string>& values);
+std::string render_template(const std::string& name,
+                            const std::map<std::string, std::string>& values);
 
 }  // namespace vzlvs

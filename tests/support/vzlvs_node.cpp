@@ -477,7 +477,9 @@ NodeSnapshot VzlvsNode::snapshot() const {
                 mode.str() + "\n" + read(it->path());
         }
     }
-    s.routes = ip_node({"route", "show", "table", "all"});
+    // IPv4 only: vzlvs manages IPv4 routes, while the kernel adds IPv6 link-local routes
+    // asynchronously (after DAD), which would make two snapshots of an idle node differ.
+    s.routes = ip_node({"-4", "route", "show", "table", "all"});
     s.proxies = ip_node({"neigh", "show", "proxy"});
     s.nft = run_ok({"nft", "-s", "list", "ruleset"});
     const std::string ct_prefix = node_.ct_netns_name("");

@@ -37,8 +37,9 @@ Step ct_venet_vip_step(Ctx& ctx, std::shared_ptr<CtView> v) {
     Step s;
     s.scope = v->scope();
     s.name = "VIP on the CT side of venet";
-    s.fix = "vzlvs provision " + v->ct.ctid +
-            " (the VIP must be a venet address of the CT, or venet drops its replies)";
+    // vzctl puts every IP_ADDRESS entry on the CT's venet at start; nothing else re-adds one
+    // removed from inside the CT (re-adding it with --ipadd would flap the route).
+    s.fix = "vzctl restart " + v->ct.ctid;
     s.observe = [v]() {
         if (!v->status().running) return Observation{true, "CT stopped", ""};
         std::vector<std::string> missing;

@@ -35,6 +35,9 @@ std::string CtNetState::problems(const std::vector<std::string>& vips) const {
     if (rp_all != "0" || rp_dev != "0")
         p.push_back("rp_filter all=" + rp_all + " tunl0=" + rp_dev +
                     " (the kernel uses the max: must both be 0)");
+    if (arp_ignore != "1" || arp_announce != "2")
+        p.push_back("ARP hardening arp_ignore=" + arp_ignore + " arp_announce=" + arp_announce +
+                    " (want 1 and 2: the CT must never answer or announce the VIP)");
     if (persist != "ok") p.push_back("in-container sysctl file " + persist);
     std::string s;
     for (const auto& x : p) s += (s.empty() ? "" : "; ") + x;

@@ -255,7 +255,7 @@ std::vector<Step> ct_provision_steps(Ctx& ctx, std::shared_ptr<CtView> v) {
     Step feature;
     feature.scope = v->scope();
     feature.name = "ipip feature";
-    feature.fix = "vzctl restart " + ctid + " (or set restart = auto in [node] to let vzlvs do it)";
+    feature.fix = "vzlvs provision " + ctid;
     feature.observe = [v, ctid]() {
         auto c = v->conf();
         auto it = c.features.find("ipip");
@@ -271,7 +271,8 @@ std::vector<Step> ct_provision_steps(Ctx& ctx, std::shared_ptr<CtView> v) {
         if (!running) return Applied{Status::changed, "saved; takes effect at the next start"};
         if (ctx.cfg.node.restart == RestartPolicy::automatic)
             return Applied{Status::changed, "saved; vzlvs restarts the container below"};
-        return Applied{Status::pending, "saved; takes effect when the container restarts"};
+        return Applied{Status::pending, "saved; takes effect when the container restarts",
+                       "vzctl restart " + ctid + " (or set restart = auto in [node])"};
     };
     steps.push_back(feature);
 

@@ -122,6 +122,13 @@ std::vector<Step> register_steps(Ctx& ctx, std::shared_ptr<CtView> v, bool requi
                 " (the director may be down; the mount hook "
                 "and the next provision retry)";
         s.observe = [&ctx, v, name]() {
+            if (!v->status().running) {
+                // The umount hook drained it; the mount hook registers it again at start.
+                Observation o{true, "CT stopped: registered by the mount hook when it starts",
+                              ""};
+                o.skip = true;
+                return o;
+            }
             for (auto& b : backends(ctx, *v)) {
                 if (b.service.id != name) continue;
                 Director& d = *ctx.seams.director();

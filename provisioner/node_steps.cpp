@@ -251,20 +251,21 @@ std::vector<Step> node_steps(Ctx& ctx) {
     Step rp;
     rp.scope = "node";
     rp.name = "rp_filter on " + cfg.node.venet;
-    rp.fix = cfg.node.all_rp_filter == AllRpFilter::refuse
-                 ? "net.ipv4.conf.all.rp_filter is not 0 and the kernel uses max(all, " +
-                       cfg.node.venet +
-                       "): set it to 0 yourself (it affects every interface), or allow vzlvs to "
-                       "with all_rp_filter = set in [node]"
-                 : "vzlvs bootstrap";
+    rp.fix = "vzlvs bootstrap";
     rp.observe = [&cfg]() {
         auto all = sysctl_read("net.ipv4.conf.all.rp_filter");
         auto dev = sysctl_read("net.ipv4.conf." + cfg.node.venet + ".rp_filter");
         bool ok = all && dev && *all == "0" && *dev == "0";
-        return Observation{ok,
-                           "all=" + all.value_or("?") + " " + cfg.node.venet + "=" +
-                               dev.value_or("?") + " (effective: the max)",
-                           "set " + cfg.node.venet + " to 0"};
+        Observation o{ok,
+                      "all=" + all.value_or("?") + " " + cfg.node.venet + "=" + dev.value_or("?") +
+                          " (effective: the max)",
+                      "set " + cfg.node.venet + " to 0"};
+        if (all && *all != "0" && cfg.node.all_rp_filter == AllRpFilter::refuse)
+            o.fix = "net.ipv4.conf.all.rp_filter is not 0 and the kernel uses max(all, " +
+                    cfg.node.venet +
+                    "): set it to 0 yourself (it affects every interface), or allow vzlvs to "
+                    "with all_rp_filter = set in [node]";
+        return o;
     };
     rp.apply = [&cfg]() {
         sysctl_write("net.ipv4.conf." + cfg.node.venet + ".rp_filter", "0");

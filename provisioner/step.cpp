@@ -36,11 +36,14 @@ bool StepRunner::run(const Step& step) {
         report_.add(out);
         return false;
     }
+    const std::string fix = seen.fix.empty() ? step.fix : seen.fix;
     if (seen.holds) {
         out.detail = seen.detail;
         if (seen.warn) {
             out.status = Status::warning;
-            out.fix = step.fix;
+            out.fix = fix;
+        } else if (seen.skip) {
+            out.status = Status::skipped;
         }
         report_.add(out);
         return true;
@@ -48,7 +51,7 @@ bool StepRunner::run(const Step& step) {
     if (!step.apply) {
         out.status = Status::failed;
         out.detail = seen.detail;
-        out.fix = step.fix;
+        out.fix = fix;
         report_.add(out);
         return false;
     }
@@ -62,7 +65,7 @@ bool StepRunner::run(const Step& step) {
     if (!error.empty()) {
         out.status = Status::failed;
         out.detail = error;
-        out.fix = step.fix;
+        out.fix = fix;
         report_.add(out);
         return false;
     }
@@ -79,7 +82,7 @@ bool StepRunner::run(const Step& step) {
     }
     out.status = done.status;
     out.detail = done.detail.empty() ? seen.plan : done.detail;
-    if (done.status == Status::pending) out.fix = step.fix;
+    if (done.status == Status::pending) out.fix = done.fix.empty() ? fix : done.fix;
     report_.add(out);
     return true;
 }

@@ -22,7 +22,7 @@ enum class Status {
 const char* to_string(Status s);
 
 struct Outcome {
-    std::string scope;  // "node", "ct 101", "director"
+    std::string scope;  // "node" or "ct 101" (director outcomes belong to their container)
     std::string name;   // short step name: "ipip feature", "VIP route on venet0"
     Status status = Status::ok;
     std::string detail;  // what was seen or done

@@ -14,11 +14,14 @@ struct Observation {
     std::string detail;  // what was seen ("tunl0 up, 192.0.2.10/32")
     std::string plan;    // when !holds: what apply() would do ("vzctl set 101 --ipadd ...")
     bool warn = false;  // holds, but report it as a warning (detail says why, Step::fix what to do)
+    std::string fix{};  // when the right fix depends on what was seen: overrides Step::fix
+    bool skip = false;  // with holds: not applicable now (a stopped CT): reported as skipped
 };
 
 struct Applied {
     Status status = Status::changed;  // or pending, when the change takes effect later
     std::string detail;
+    std::string fix{};                // for pending: what the user runs to finish it
 };
 
 struct Step {

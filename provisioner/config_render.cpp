@@ -24,18 +24,6 @@ const char* modules_name(ModulesPersist m) {
     return "auto";
 }
 
-const char* check_name(CheckType c) {
-    switch (c) {
-        case CheckType::tcp:
-            return "tcp";
-        case CheckType::http:
-            return "http";
-        case CheckType::none:
-            return "none";
-    }
-    return "tcp";
-}
-
 // A file name may hold a newline; in the header comment it would end the comment.
 std::string printable(const std::string& s) {
     std::string out = s;
@@ -54,6 +42,18 @@ void optional_path(std::ostream& out, const char* key, const std::filesystem::pa
 }
 
 }  // namespace
+
+const char* to_string(CheckType c) {
+    switch (c) {
+        case CheckType::tcp:
+            return "tcp";
+        case CheckType::http:
+            return "http";
+        case CheckType::none:
+            return "none";
+    }
+    return "tcp";
+}
 
 std::string render_config(const Config& cfg) {
     std::ostringstream out;
@@ -97,7 +97,7 @@ std::string render_config(const Config& cfg) {
             << "port = " << s.port << "\n"
             << "protocol = " << (s.protocol == Protocol::tcp ? "tcp" : "udp") << "\n"
             << "scheduler = " << s.scheduler << "\n"
-            << "check = " << check_name(s.check) << "\n"
+            << "check = " << to_string(s.check) << "\n"
             << "check_path = " << s.check_path << "\n"
             << "check_expect = " << s.check_expect << "\n"
             << "check_interval = "

@@ -12,18 +12,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const char* pulse_type(CheckType c) {
-    switch (c) {
-        case CheckType::tcp:
-            return "tcp";
-        case CheckType::http:
-            return "http";
-        case CheckType::none:
-            return "none";
-    }
-    return "tcp";
-}
-
 struct Backend {
     ServiceSpec service;
     BackendSpec backend;
@@ -54,7 +42,7 @@ std::vector<Backend> backends(Ctx& ctx, CtView& v) {
         b.backend.host = addr;
         b.backend.port = s.port;
         b.backend.weight = v.ct.weight;
-        b.backend.pulse.type = pulse_type(s.check);
+        b.backend.pulse.type = to_string(s.check);
         b.backend.pulse.interval = std::to_string(s.check_interval.count()) + "s";
         b.backend.pulse.path = s.check_path;
         b.backend.pulse.expect = s.check_expect;
@@ -124,8 +112,7 @@ std::vector<Step> register_steps(Ctx& ctx, std::shared_ptr<CtView> v, bool requi
         s.observe = [&ctx, v, name]() {
             if (!v->status().running) {
                 // The umount hook drained it; the mount hook registers it again at start.
-                Observation o{true, "CT stopped: registered by the mount hook when it starts",
-                              ""};
+                Observation o{true, "CT stopped: registered by the mount hook when it starts", ""};
                 o.skip = true;
                 return o;
             }

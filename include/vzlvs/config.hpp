@@ -17,6 +17,7 @@ namespace vzlvs {
 enum class RestartPolicy { never, automatic };  // `restart = never|auto`
 enum class Protocol { tcp, udp };
 enum class CheckType { tcp, http, none };
+const char* to_string(CheckType c);  // the config word: "tcp", "http", "none"
 enum class ModulesPersist { autodetect, modules_load_d, sysconfig, none };
 enum class AllRpFilter { refuse, set };  // what bootstrap does when conf.all.rp_filter != 0
 

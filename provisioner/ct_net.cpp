@@ -92,9 +92,11 @@ CtNetState parse_ct_net_output(const std::string& out) {
 
 CtNetState VzctlCtNet::run(const std::string& action, const std::string& ctid,
                            const std::vector<std::string>& vips) {
-    std::vector<std::string> argv{"sh", "-s", "--", action};
+    // The script travels as an argument, not on stdin: it then reaches the CT whatever a
+    // vzctl does with its standard input (Vzctl::exec quotes it for exec2's `bash -c`).
+    std::vector<std::string> argv{"sh", "-c", script(), "vzlvs-ct-net", action};
     argv.insert(argv.end(), vips.begin(), vips.end());
-    RunResult r = vzctl_.exec(ctid, argv, script());
+    RunResult r = vzctl_.exec(ctid, argv);
     if (r.timed_out) throw Error("in CT " + ctid + ": ct-net " + action + " timed out");
     if (r.exit_code == 3) throw Error("in CT " + ctid + ": " + r.err);
     if (!r.ok()) {
@@ -103,7 +105,12 @@ CtNetState VzctlCtNet::run(const std::string& action, const std::string& ctid,
         throw Error("in CT " + ctid + ": ct-net " + action + " failed (exit " +
                     std::to_string(r.exit_code) + "): " + why);
     }
-    return parse_ct_net_output(r.out);
+    CtNetState st = parse_ct_net_output(r.out);
+    if (r.out.find("tunl0=") == std::string::npos || st.persist.empty())
+        throw Error("in CT " + ctid + ": ct-net " + action +
+                    " printed no state (is /bin/sh there? vzctl exec2 output: " +
+                    (r.out.empty() ? r.err : r.out) + ")");
+    return st;
 }
 
 CtNetState VzctlCtNet::observe(const std::string& ctid, const std::vector<std::string>& vips) {

@@ -239,7 +239,8 @@ Step ct_inside_step(Ctx& ctx, std::shared_ptr<CtView> v) {
             p = n.problems(v->vips);
         }
         return Observation{p.empty(), p.empty() ? n.summary() : p,
-                           "vzctl exec2 " + v->ct.ctid + " sh -s -- apply " + join(v->vips, " ")};
+                           "vzctl exec2 " + v->ct.ctid + " sh -c <ct-net.sh> vzlvs-ct-net apply " +
+                               join(v->vips, " ")};
     };
     s.apply = [&ctx, v]() {
         v->set_net(ctx.seams.ct_net().apply(v->ct.ctid, v->vips));

@@ -1,11 +1,12 @@
 #!/bin/sh
-# vzlvs in-container network script. vzlvs feeds it to `sh -s` inside a container through
-# `vzctl exec2` (legacy OpenVZ has no other way in), and the same text runs at every CT start
-# from the CTID.start block. POSIX sh + iproute2 only: it must work in any distro template.
+# vzlvs in-container network script. vzlvs runs it as `sh -c SCRIPT vzlvs-ct-net ACTION VIP...`
+# inside a container through `vzctl exec2` (legacy OpenVZ has no other way in), and the same
+# text runs at every CT start from the CTID.start block. POSIX sh + iproute2 only: it must work
+# in any distro template.
 #
-#   sh -s -- observe VIP...   print key=value lines describing the current state
-#   sh -s -- apply VIP...     make it hold (idempotent), then print the state
-#   sh -s -- remove VIP...    undo what apply did for these VIPs
+#   ACTION observe   print key=value lines describing the current state
+#   ACTION apply     make it hold (idempotent), then print the state
+#   ACTION remove    undo what apply did for these VIPs
 #
 # Exit: 0 ok; 3 no usable ipip device (message on stderr); 2 bad arguments.
 set -u
@@ -122,5 +123,5 @@ case $action in
     observe) observe ;;
     apply) apply "$@" && observe ;;
     remove) remove "$@" && observe ;;
-    *) echo "usage: sh -s -- observe|apply|remove VIP..." >&2; exit 2 ;;
+    *) echo "usage: sh -c SCRIPT vzlvs-ct-net observe|apply|remove VIP..." >&2; exit 2 ;;
 esac

@@ -130,8 +130,9 @@ TEST(ProvisionErrors, MissingVzctlIsReportedAsFailed) {
 }
 
 // ROOT/bin/vzctl-faulty forwards to the stand-in's vzctl; the fault file
-// "PATTERN<TAB>CODE<TAB>before|after<TAB>MESSAGE" makes a call whose argv contains PATTERN
-// print MESSAGE and exit CODE, before doing anything or after vzctl did its work.
+// "PATTERN<TAB>CODE<TAB>before|after<TAB>MESSAGE" makes a call that has PATTERN as one of its
+// words (exactly: an exec2'd script that merely mentions it does not count) print MESSAGE and
+// exit CODE, before doing anything or after vzctl did its work.
 std::string install_faulty_vzctl(VzlvsNode& n) {
     const std::string path = n.root() + "/bin/vzctl-faulty";
     write(path,
@@ -141,7 +142,8 @@ std::string install_faulty_vzctl(VzlvsNode& n) {
               "/fault'\n"
               "if [[ -s $fault ]]; then\n"
               "  IFS=$'\\t' read -r pattern code when message <\"$fault\"\n"
-              "  if [[ \" $* \" == *\"$pattern\"* ]]; then\n"
+              "  hit=0; for a in \"$@\"; do [[ $a == \"$pattern\" ]] && hit=1; done\n"
+              "  if ((hit)); then\n"
               "    [[ $when == after ]] && '" +
               n.standin().vzctl() +
               "' \"$@\"\n"

@@ -83,8 +83,9 @@ Step hook_script_step(Ctx& ctx, std::shared_ptr<CtView> v, const std::string& ac
         return o;
     };
     s.apply = [path, body, exec_by_host]() {
+        // First in the script: a user's script may end in `exit 0` (the field report's does).
         ensure_block_in_file(path, kBlockId, body, exec_by_host ? 0755 : 0644,
-                             exec_by_host ? "#!/bin/sh\n" : "");
+                             exec_by_host ? "#!/bin/sh\n" : "", Placement::top);
         if (exec_by_host) {
             struct stat st {};
             if (::stat(path.c_str(), &st) == 0 && !(st.st_mode & S_IXUSR))

@@ -265,12 +265,21 @@ std::optional<std::string> find_block(const std::string& text, const std::string
     return text.substr(b->body_begin, b->body_end - b->body_begin);
 }
 
-std::string upsert_block(const std::string& text, const std::string& id, const std::string& body) {
+std::string upsert_block(const std::string& text, const std::string& id, const std::string& body,
+                         Placement where) {
     std::optional<Block> b = locate(text, id);
     std::string norm = normalise_body(body, id);
     if (b) return text.substr(0, b->body_begin) + norm + text.substr(b->body_end);
 
     std::string block = block_begin(id) + "\n" + norm + block_end(id);
+    if (where == Placement::top) {
+        // Between whole lines, so removing the block gives the text back byte for byte. A
+        // file that is only a `#!` line without a newline falls through to the end.
+        std::size_t at = 0;
+        if (text.rfind("#!", 0) == 0)
+            at = text.find('\n') == std::string::npos ? std::string::npos : text.find('\n') + 1;
+        if (at != std::string::npos) return text.substr(0, at) + block + "\n" + text.substr(at);
+    }
     if (text.empty()) return block + "\n";
     if (text.back() == '\n') return text + block + "\n";
     // See files.hpp: the END line without "\n" records that the "\n" before BEGIN is ours.
@@ -286,11 +295,11 @@ std::string remove_block(const std::string& text, const std::string& id) {
 }
 
 bool ensure_block_in_file(const fs::path& path, const std::string& id, const std::string& body,
-                          mode_t mode, const std::string& header) {
+                          mode_t mode, const std::string& header, Placement where) {
     std::optional<std::string> old = read_file(path);
     std::string updated;
     try {
-        updated = upsert_block(old ? *old : header, id, body);
+        updated = upsert_block(old ? *old : header, id, body, where);
     } catch (const CorruptBlock& e) {
         throw CorruptBlock(with_file(e, path), e.line());
     }

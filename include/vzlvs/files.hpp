@@ -50,7 +50,11 @@ std::optional<std::string> find_block(const std::string& text, const std::string
 // Text with the block set to body: replaced in place if present (marker lines kept as they
 // are), else appended at the end (so a `#!` first line stays first). Every line outside the
 // block is kept byte for byte. Throws CorruptBlock.
-std::string upsert_block(const std::string& text, const std::string& id, const std::string& body);
+// Where a new block goes. `top`: first in the file, after a leading `#!` line — for scripts,
+// whose own lines may end in `exit 0` before anything appended could run.
+enum class Placement { end, top };
+std::string upsert_block(const std::string& text, const std::string& id, const std::string& body,
+                         Placement where = Placement::end);
 // Text without the block; everything else byte for byte. Throws CorruptBlock.
 std::string remove_block(const std::string& text, const std::string& id);
 
@@ -59,7 +63,8 @@ std::string remove_block(const std::string& text, const std::string& id);
 // its own mode, owner and header. When `remove` leaves nothing but `header` (or nothing at
 // all), the file is deleted. CorruptBlock messages name the file and the line.
 bool ensure_block_in_file(const std::filesystem::path& path, const std::string& id,
-                          const std::string& body, mode_t mode, const std::string& header = "");
+                          const std::string& body, mode_t mode, const std::string& header = "",
+                          Placement where = Placement::end);
 bool remove_block_from_file(const std::filesystem::path& path, const std::string& id,
                             const std::string& header = "");
 

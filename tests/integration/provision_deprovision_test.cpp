@@ -47,7 +47,9 @@ TEST(Deprovision, UserLinesSurviveProvisionAndDeprovision) {
     // lines of their own in the node files vzlvs keeps a block in.
     const std::string mount101 = n.conf_dir() + "/101.mount";
     const std::string start101 = n.conf_dir() + "/101.start";
-    const std::string user_mount = "#!/bin/sh\necho user-line\n";
+    // Shaped like the field report's hook: it ends in `exit 0`, so anything appended after it
+    // would never run.
+    const std::string user_mount = "#!/bin/sh\necho user-line\nexit 0\n";
     const std::string user_start = "echo user-start\n";
     write(mount101, user_mount, perms(0755));
     write(start101, user_start, perms(0644));
@@ -68,10 +70,13 @@ TEST(Deprovision, UserLinesSurviveProvisionAndDeprovision) {
     EXPECT_EQ(prov.unexpected_failures({ct_ipip_failure("101")}), "");
     n.wait_for_workers();
 
-    // The user's lines first, vzlvs's block after them.
-    EXPECT_THAT(n.read(mount101), StartsWith(user_mount + "# BEGIN vzlvs lvs-tun\n"));
+    // In scripts vzlvs's block comes first (after the #! line), so it runs whatever the user's
+    // lines do; in the node's files it comes after the user's lines.
+    EXPECT_THAT(n.read(mount101), StartsWith("#!/bin/sh\n# BEGIN vzlvs lvs-tun\n"));
+    EXPECT_THAT(n.read(mount101), HasSubstr("# END vzlvs lvs-tun\necho user-line\nexit 0\n"));
     EXPECT_EQ(mode_of(mount101), 0755u);
-    EXPECT_THAT(n.read(start101), StartsWith(user_start + "# BEGIN vzlvs lvs-tun\n"));
+    EXPECT_THAT(n.read(start101), StartsWith("# BEGIN vzlvs lvs-tun\n"));
+    EXPECT_THAT(n.read(start101), HasSubstr("# END vzlvs lvs-tun\n" + user_start));
     EXPECT_THAT(n.read(conf101), HasSubstr("# user comment: keep me\nCUSTOM_KEY=\"mine\"\n"));
     EXPECT_THAT(n.read(sysctl), StartsWith(user_sysctl + "# BEGIN vzlvs lvs-tun\n"));
     EXPECT_THAT(n.read(modules), StartsWith(user_modules + "# BEGIN vzlvs lvs-tun\n"));
@@ -81,6 +86,9 @@ TEST(Deprovision, UserLinesSurviveProvisionAndDeprovision) {
     EXPECT_TRUE(restart.ok()) << restart.out << restart.err;
     EXPECT_THAT(restart.out + restart.err, HasSubstr("user-line"));
     ASSERT_TRUE(n.wait_for_worker("101"));
+    // ... and so does vzlvs's: the route vzctl added at this start is gone.
+    EXPECT_EQ(n.node_routes_for(kWebVip), "");
+    EXPECT_EQ(n.node_proxies_for(kWebVip), "");
 
     CliResult dep102 = n.cli({"deprovision", "102"});
     EXPECT_EQ(dep102.exit_code(), 0) << dep102.describe();

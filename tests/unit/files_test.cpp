@@ -93,6 +93,25 @@ TEST(Blocks, RemoveUndoesUpsertByteForByte) {
     }
 }
 
+TEST(Blocks, TopPlacementRemovesByteForByteAndRunsBeforeTheUsersLines) {
+    for (const auto& t : kTexts) {
+        for (const auto& body : kBodies) {
+            std::string with = upsert_block(t, "ct1", body, Placement::top);
+            EXPECT_EQ(remove_block(with, "ct1"), t) << "text=[" << t << "] body=[" << body << "]";
+            EXPECT_EQ(upsert_block(with, "ct1", body, Placement::top), with)
+                << "text=[" << t << "]";
+        }
+    }
+    // A script that ends in `exit 0`: the block must come before it, after the #! line.
+    const std::string script = "#!/bin/bash\n. /etc/vz/start_script.sh &\nexit 0\n";
+    EXPECT_EQ(upsert_block(script, "ct1", "run-me\n", Placement::top),
+              "#!/bin/bash\n# BEGIN vzlvs ct1\nrun-me\n# END vzlvs ct1\n"
+              ". /etc/vz/start_script.sh &\nexit 0\n");
+    // Without a #! line the block goes first.
+    EXPECT_EQ(upsert_block("exit 0\n", "ct1", "run-me\n", Placement::top),
+              "# BEGIN vzlvs ct1\nrun-me\n# END vzlvs ct1\nexit 0\n");
+}
+
 TEST(Blocks, UpsertIsIdempotentAndReplacesInPlace) {
     for (const auto& t : kTexts) {
         std::string once = upsert_block(t, "ct1", "one\n");

@@ -19,12 +19,12 @@ bool CtNetState::has_addr(const std::string& vip) const {
     return std::find(addrs.begin(), addrs.end(), vip + "/32") != addrs.end();
 }
 
-std::string CtNetState::problems(const std::vector<std::string>& vips) const {
+std::string CtNetState::problems(const std::vector<std::string>& vips, bool check_kind) const {
     std::vector<std::string> p;
     if (!tunl0) {
         p.push_back("no tunl0 in the container (ipip feature not effective)");
     } else {
-        if (kind != "ipip")
+        if (check_kind && kind != "ipip")
             p.push_back("tunl0 is a '" + kind +
                         "' device, not ipip: ipip not supported by this kernel, the container "
                         "cannot decapsulate the director's packets");

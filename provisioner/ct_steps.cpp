@@ -167,6 +167,14 @@ std::vector<Step> ct_preflight_steps(Ctx& ctx, std::shared_ptr<CtView> v) {
     return steps;
 }
 
+VipLeaks find_leaks(Netlink& nl, const std::string& venet, const std::string& vip) {
+    VipLeaks l;
+    for (auto& r : nl.host_routes(vip))
+        if (r.dev == venet) l.routes.push_back(r);
+    l.proxies = nl.proxy_neighbours(vip);
+    return l;
+}
+
 std::vector<Step> ct_host_cleanup_steps(Ctx& ctx, std::shared_ptr<CtView> v) {
     std::vector<Step> steps;
     const std::string venet = ctx.cfg.node.venet;
@@ -177,8 +185,7 @@ std::vector<Step> ct_host_cleanup_steps(Ctx& ctx, std::shared_ptr<CtView> v) {
     auto leaked_routes = [&ctx, v, venet]() {
         std::vector<RouteInfo> out;
         for (const auto& vip : v->vips)
-            for (auto& r : ctx.seams.netlink().host_routes(vip))
-                if (r.dev == venet) out.push_back(r);
+            for (auto& r : find_leaks(ctx.seams.netlink(), venet, vip).routes) out.push_back(r);
         return out;
     };
     route.observe = [leaked_routes]() {
@@ -199,10 +206,10 @@ std::vector<Step> ct_host_cleanup_steps(Ctx& ctx, std::shared_ptr<CtView> v) {
     proxy.scope = v->scope();
     proxy.name = "no proxy-ARP entry for VIP";
     proxy.fix = "vzlvs provision " + v->ct.ctid;
-    auto leaked_proxies = [&ctx, v]() {
+    auto leaked_proxies = [&ctx, v, venet]() {
         std::vector<ProxyNeigh> out;
         for (const auto& vip : v->vips)
-            for (auto& p : ctx.seams.netlink().proxy_neighbours(vip)) out.push_back(p);
+            for (auto& p : find_leaks(ctx.seams.netlink(), venet, vip).proxies) out.push_back(p);
         return out;
     };
     proxy.observe = [leaked_proxies]() {
@@ -231,14 +238,7 @@ Step ct_inside_step(Ctx& ctx, std::shared_ptr<CtView> v) {
             return Observation{true, "CT stopped: applied by CTID.start at its next start", ""};
         const auto& n = v->net();
         // The device kind is reported by its own step: here only what vzlvs can change.
-        std::string p;
-        if (n.tunl0) {
-            CtNetState copy = n;
-            copy.kind = "ipip";
-            p = copy.problems(v->vips);
-        } else {
-            p = n.problems(v->vips);
-        }
+        const std::string p = n.problems(v->vips, false);
         return Observation{p.empty(), p.empty() ? n.summary() : p,
                            "vzctl exec2 " + v->ct.ctid + " sh -c <ct-net.sh> vzlvs-ct-net apply " +
                                join(v->vips, " ")};

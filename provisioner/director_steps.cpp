@@ -28,27 +28,21 @@ std::string rs_address(Ctx& ctx, CtView& v) {
                 v.ct.ctid + "]");
 }
 
-std::vector<Backend> backends(Ctx& ctx, CtView& v) {
-    std::vector<Backend> out;
-    std::string addr;
-    for (const auto& name : v.ct.services) {
-        const ServiceConfig& s = ctx.cfg.services.at(name);
-        if (addr.empty()) addr = rs_address(ctx, v);
-        Backend b;
-        b.service = {s.name, s.vip, s.port, s.protocol == Protocol::udp ? "udp" : "tcp",
-                     s.scheduler};
-        b.backend.service_id = s.name;
-        b.backend.id = backend_id(ctx.cfg.node.name, v.ct.ctid, s.name);
-        b.backend.host = addr;
-        b.backend.port = s.port;
-        b.backend.weight = v.ct.weight;
-        b.backend.pulse.type = to_string(s.check);
-        b.backend.pulse.interval = std::to_string(s.check_interval.count()) + "s";
-        b.backend.pulse.path = s.check_path;
-        b.backend.pulse.expect = s.check_expect;
-        out.push_back(b);
-    }
-    return out;
+// The service and the backend the container is registered as in it.
+Backend backend_for(Ctx& ctx, CtView& v, const std::string& service) {
+    const ServiceConfig& s = ctx.cfg.services.at(service);
+    Backend b;
+    b.service = {s.name, s.vip, s.port, s.protocol == Protocol::udp ? "udp" : "tcp", s.scheduler};
+    b.backend.service_id = s.name;
+    b.backend.id = backend_id(ctx.cfg.node.name, v.ct.ctid, s.name);
+    b.backend.host = rs_address(ctx, v);
+    b.backend.port = s.port;
+    b.backend.weight = v.ct.weight;
+    b.backend.pulse.type = to_string(s.check);
+    b.backend.pulse.interval = std::to_string(s.check_interval.count()) + "s";
+    b.backend.pulse.path = s.check_path;
+    b.backend.pulse.expect = s.check_expect;
+    return b;
 }
 
 Step held_out(Ctx& ctx, std::shared_ptr<CtView> v) {
@@ -116,46 +110,36 @@ std::vector<Step> register_steps(Ctx& ctx, std::shared_ptr<CtView> v, bool requi
                 o.skip = true;
                 return o;
             }
-            for (auto& b : backends(ctx, *v)) {
-                if (b.service.id != name) continue;
-                Director& d = *ctx.seams.director();
-                auto sd = d.diff_service(b.service);
-                if (sd.kind != DiffKind::ok && sd.kind != DiffKind::service_missing)
-                    return Observation{false, sd.detail, ""};
-                auto bd = sd.kind == DiffKind::service_missing ? BackendDiff{DiffKind::missing, ""}
-                                                               : d.diff(b.backend);
-                bool ok = bd.kind == DiffKind::ok || bd.kind == DiffKind::reduced_by_health;
-                return Observation{ok,
-                                   ok ? b.backend.id + " -> " + b.backend.host + " (" +
-                                            (bd.detail.empty() ? to_string(bd.kind) : bd.detail) +
-                                            ")"
-                                      : std::string(to_string(bd.kind)) +
-                                            (bd.detail.empty() ? "" : ": " + bd.detail),
-                                   "register " + b.backend.id + " (" + b.backend.host + ":" +
-                                       std::to_string(b.backend.port) + ", tunnel)"};
-            }
-            return Observation{false, "internal: no backend for " + name, ""};
+            const Backend b = backend_for(ctx, *v, name);
+            Director& d = *ctx.seams.director();
+            auto sd = d.diff_service(b.service);
+            if (sd.kind != DiffKind::ok && sd.kind != DiffKind::service_missing)
+                return Observation{false, sd.detail, ""};
+            auto bd = sd.kind == DiffKind::service_missing ? BackendDiff{DiffKind::missing, ""}
+                                                           : d.diff(b.backend);
+            bool ok = bd.kind == DiffKind::ok || bd.kind == DiffKind::reduced_by_health;
+            return Observation{
+                ok,
+                ok ? b.backend.id + " -> " + b.backend.host + " (" +
+                         (bd.detail.empty() ? to_string(bd.kind) : bd.detail) + ")"
+                   : std::string(to_string(bd.kind)) + (bd.detail.empty() ? "" : ": " + bd.detail),
+                "register " + b.backend.id + " (" + b.backend.host + ":" +
+                    std::to_string(b.backend.port) + ", tunnel)"};
         };
+        // Observe has already skipped a stopped container.
         s.apply = [&ctx, v, name, require_verified]() {
-            if (require_verified && v->status().running) {
+            if (require_verified) {
                 // A non-ipip tunl0 is reported by its own step (ct_kind_step); anything vzlvs
                 // itself should have fixed blocks registration.
-                CtNetState copy = v->net();
-                copy.kind = "ipip";
-                std::string p = copy.problems(v->vips);
+                std::string p = v->net().problems(v->vips, false);
                 if (!p.empty())
                     throw Error("not registering: the container does not serve the VIP yet (" + p +
                                 ")");
             }
-            if (require_verified && !v->status().running)
-                return Applied{Status::skipped, "CT stopped: the mount hook registers it at start"};
-            for (auto& b : backends(ctx, *v)) {
-                if (b.service.id != name) continue;
-                ctx.seams.director()->ensure_service(b.service);
-                ctx.seams.director()->ensure_backend(b.backend);
-                return Applied{Status::changed, b.backend.id + " -> " + b.backend.host};
-            }
-            return Applied{Status::failed, "internal: no backend for " + name};
+            const Backend b = backend_for(ctx, *v, name);
+            ctx.seams.director()->ensure_service(b.service);
+            ctx.seams.director()->ensure_backend(b.backend);
+            return Applied{Status::changed, b.backend.id + " -> " + b.backend.host};
         };
         steps.push_back(s);
     }
@@ -170,21 +154,15 @@ std::vector<Step> drain_steps(Ctx& ctx, std::shared_ptr<CtView> v) {
         s.scope = v->scope();
         s.name = "drained in " + name;
         s.observe = [&ctx, v, name]() {
-            for (auto& b : backends(ctx, *v)) {
-                if (b.service.id != name) continue;
-                BackendSpec zero = b.backend;
-                zero.weight = 0;
-                auto d = ctx.seams.director()->diff(zero);
-                bool ok = d.kind == DiffKind::ok || d.kind == DiffKind::missing ||
-                          d.kind == DiffKind::service_missing;
-                return Observation{ok, ok ? "weight 0" : d.detail,
-                                   "set weight 0 on " + b.backend.id};
-            }
-            return Observation{false, "internal: no backend for " + name, ""};
+            BackendSpec zero = backend_for(ctx, *v, name).backend;
+            zero.weight = 0;
+            auto d = ctx.seams.director()->diff(zero);
+            bool ok = d.kind == DiffKind::ok || d.kind == DiffKind::missing ||
+                      d.kind == DiffKind::service_missing;
+            return Observation{ok, ok ? "weight 0" : d.detail, "set weight 0 on " + zero.id};
         };
         s.apply = [&ctx, v, name]() {
-            for (auto& b : backends(ctx, *v))
-                if (b.service.id == name) ctx.seams.director()->set_weight(b.backend, 0);
+            ctx.seams.director()->set_weight(backend_for(ctx, *v, name).backend, 0);
             return Applied{Status::changed, "weight 0"};
         };
         steps.push_back(s);
@@ -201,21 +179,17 @@ std::vector<Step> deregister_steps(Ctx& ctx, std::shared_ptr<CtView> v) {
         s.name = "deregistered from " + name;
         s.fix = "vzlvs deregister " + v->ct.ctid;
         s.observe = [&ctx, v, name]() {
-            for (auto& b : backends(ctx, *v)) {
-                if (b.service.id != name) continue;
-                auto d = ctx.seams.director()->diff(b.backend);
-                bool gone = d.kind == DiffKind::missing || d.kind == DiffKind::service_missing;
-                return Observation{gone, gone ? "not registered" : b.backend.id + " registered",
-                                   "drain " + b.backend.id + " (weight 0, wait " +
-                                       std::to_string(ctx.cfg.director.drain.count()) +
-                                       " ms), then delete it"};
-            }
-            return Observation{false, "internal: no backend for " + name, ""};
+            const BackendSpec b = backend_for(ctx, *v, name).backend;
+            auto d = ctx.seams.director()->diff(b);
+            bool gone = d.kind == DiffKind::missing || d.kind == DiffKind::service_missing;
+            return Observation{gone, gone ? "not registered" : b.id + " registered",
+                               "drain " + b.id + " (weight 0, wait " +
+                                   std::to_string(ctx.cfg.director.drain.count()) +
+                                   " ms), then delete it"};
         };
         s.apply = [&ctx, v, name]() {
-            for (auto& b : backends(ctx, *v))
-                if (b.service.id == name)
-                    drain_and_remove(*ctx.seams.director(), b.backend, ctx.cfg.director.drain);
+            drain_and_remove(*ctx.seams.director(), backend_for(ctx, *v, name).backend,
+                             ctx.cfg.director.drain);
             return Applied{Status::changed, "drained and removed"};
         };
         steps.push_back(s);

@@ -55,6 +55,14 @@ std::vector<Step> ct_preflight_steps(Ctx& ctx, std::shared_ptr<CtView> v);
 std::vector<Step> ct_provision_steps(Ctx& ctx, std::shared_ptr<CtView> v);
 std::vector<Step> ct_deprovision_steps(Ctx& ctx, std::shared_ptr<CtView> v);
 std::vector<Step> ct_host_cleanup_steps(Ctx& ctx, std::shared_ptr<CtView> v);
+
+// What vzctl leaves on the node for a VIP: its routes on venet (any table) and its proxy-ARP
+// entries (any device). One definition for provision, the hook worker and watch.
+struct VipLeaks {
+    std::vector<RouteInfo> routes;
+    std::vector<ProxyNeigh> proxies;
+};
+VipLeaks find_leaks(Netlink& nl, const std::string& venet, const std::string& vip);
 Step ct_inside_step(Ctx& ctx, std::shared_ptr<CtView> v);
 // tunl0 must be an ipip device; on a kernel without ipip a stand-in device says so here
 // without blocking the steps that do not depend on it.

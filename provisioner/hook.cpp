@@ -58,8 +58,8 @@ std::set<std::string> sweep(Ctx& ctx, const std::vector<std::string>& vips) {
     std::set<std::string> routed;
     Netlink& nl = ctx.seams.netlink();
     for (const auto& vip : vips) {
-        for (const auto& r : nl.host_routes(vip)) {
-            if (r.dev != ctx.cfg.node.venet) continue;
+        const VipLeaks leaks = find_leaks(nl, ctx.cfg.node.venet, vip);
+        for (const auto& r : leaks.routes) {
             try {
                 nl.delete_route(r);
                 spdlog::info("deleted route {}", r.str());
@@ -68,7 +68,7 @@ std::set<std::string> sweep(Ctx& ctx, const std::vector<std::string>& vips) {
             }
             routed.insert(vip);
         }
-        for (const auto& p : nl.proxy_neighbours(vip)) {
+        for (const auto& p : leaks.proxies) {
             try {
                 nl.delete_proxy_neighbour(p);
                 spdlog::info("deleted proxy-ARP entry {} dev {}", p.ip, p.dev);

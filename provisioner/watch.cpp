@@ -139,8 +139,8 @@ void sweep(Netlink& nl, const std::string& venet, const std::vector<OwnedVip>& v
     const std::string route_step = "no VIP route on " + venet;
     const std::string proxy_step = "no proxy-ARP entry for VIP";
     for (const auto& [vip, scope] : vips) {
-        for (const auto& r : nl.host_routes(vip)) {
-            if (r.dev != venet) continue;
+        const VipLeaks leaks = find_leaks(nl, venet, vip);
+        for (const auto& r : leaks.routes) {
             try {
                 nl.delete_route(r);
                 log_repair(scope, route_step, "deleted " + r.str());
@@ -149,7 +149,7 @@ void sweep(Netlink& nl, const std::string& venet, const std::vector<OwnedVip>& v
                              e.what());
             }
         }
-        for (const auto& p : nl.proxy_neighbours(vip)) {
+        for (const auto& p : leaks.proxies) {
             try {
                 nl.delete_proxy_neighbour(p);
                 log_repair(scope, proxy_step, "deleted proxy " + p.ip + " dev " + p.dev);

@@ -22,7 +22,9 @@ struct CtNetState {
 
     bool has_addr(const std::string& vip) const;
     // Empty when every VIP is served as LVS-TUN needs it; otherwise what is wrong, in words.
-    std::string problems(const std::vector<std::string>& vips) const;
+    // check_kind = false leaves out "tunl0 is not ipip" (reported by its own step, and
+    // nothing vzlvs can change).
+    std::string problems(const std::vector<std::string>& vips, bool check_kind = true) const;
     std::string summary() const;  // "tunl0 ipip up, 192.0.2.10/32, rp_filter all=0 tunl0=0"
 };
 

@@ -21,7 +21,7 @@ struct Observation {
 struct Applied {
     Status status = Status::changed;  // or pending, when the change takes effect later
     std::string detail;
-    std::string fix{};                // for pending: what the user runs to finish it
+    std::string fix{};  // for pending: what the user runs to finish it
 };
 
 struct Step {

@@ -2,7 +2,7 @@
 // Leaks are seen from the LAN side with a packet socket. Every negative assertion is closed by a
 // sentinel frame sent after the one under test on the same path: frames on a veth stay in
 // order, so once the sentinel has arrived a frame that did not arrive before it was dropped.
-#include "vzlvs/arpguard.hpp"
+#include "net/arpguard.hpp"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -11,7 +11,7 @@
 #include <chrono>
 
 #include "support/arp_probe.hpp"
-#include "vzlvs/process.hpp"
+#include "base/process.hpp"
 
 namespace vzlvs {
 namespace {

@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "support/vzlvs_node.hpp"
-#include "vzlvs/error.hpp"
+#include "base/error.hpp"
 
 namespace vzlvs::test {
 namespace {

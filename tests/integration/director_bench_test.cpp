@@ -8,7 +8,7 @@
 #include <set>
 
 #include "support/director_server.hpp"
-#include "vzlvs/director.hpp"
+#include "director/director.hpp"
 
 namespace vzlvs {
 namespace {

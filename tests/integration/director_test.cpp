@@ -1,5 +1,5 @@
 // vzlvs' gorb dialect against a real test-director process on loopback.
-#include "vzlvs/director.hpp"
+#include "director/director.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

@@ -1,13 +1,13 @@
 // /proc/sys through a thread that entered a test namespace: values are per namespace.
-#include "vzlvs/sysctl.hpp"
+#include "net/sysctl.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include "support/netns.hpp"
-#include "vzlvs/error.hpp"
-#include "vzlvs/netlink.hpp"
+#include "base/error.hpp"
+#include "net/netlink.hpp"
 
 using namespace vzlvs;
 using ::testing::HasSubstr;

@@ -2,7 +2,7 @@
 // background; each test breaks one thing watch owns and waits for its `repaired:` log line
 // (never a sleep), then checks the system itself. The director is the test director, reached
 // from the node namespace through a small relay on the node's 127.0.0.1.
-#include "vzlvs/watch.hpp"
+#include "commands/watch.hpp"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -31,7 +31,7 @@
 
 #include "support/director_server.hpp"
 #include "support/standin.hpp"
-#include "vzlvs/netlink.hpp"
+#include "net/netlink.hpp"
 
 namespace vzlvs {
 namespace {

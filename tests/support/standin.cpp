@@ -6,7 +6,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "vzlvs/error.hpp"
+#include "base/error.hpp"
 
 #ifndef VZLVS_TESTS_DIR
 #error "VZLVS_TESTS_DIR must be defined (tests/CMakeLists.txt)"

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "vzlvs/process.hpp"
+#include "base/process.hpp"
 
 namespace vzlvs::test {
 

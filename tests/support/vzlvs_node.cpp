@@ -16,9 +16,9 @@
 #include <set>
 #include <sstream>
 
-#include "vzlvs/error.hpp"
-#include "vzlvs/http_client.hpp"
-#include "vzlvs/netlink.hpp"
+#include "base/error.hpp"
+#include "director/http_client.hpp"
+#include "net/netlink.hpp"
 
 #ifndef VZLVS_BINARY
 #error "VZLVS_BINARY must be defined (tests/CMakeLists.txt)"

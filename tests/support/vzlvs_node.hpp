@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "support/standin.hpp"
-#include "vzlvs/process.hpp"
+#include "base/process.hpp"
 
 namespace vzlvs::test {
 

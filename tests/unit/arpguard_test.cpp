@@ -1,5 +1,5 @@
 // The ARP guard's pure parts: rendered nft scripts and tc argv, parsers, uplink rule, reports.
-#include "vzlvs/arpguard.hpp"
+#include "net/arpguard.hpp"
 
 #include <gtest/gtest.h>
 

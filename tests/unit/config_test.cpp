@@ -1,6 +1,6 @@
 // The config file: defaults, every key's good and bad values, how problems are reported,
 // cross-section rules, render round-trip and the built-in example.
-#include "vzlvs/config.hpp"
+#include "config/config.hpp"
 
 #include <gtest/gtest.h>
 #include <unistd.h>

@@ -1,5 +1,5 @@
 // Director pieces that need no server: IDs, weight scaling, request bodies, token files, errors.
-#include "vzlvs/director.hpp"
+#include "director/director.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -13,7 +13,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "vzlvs/http_client.hpp"
+#include "director/http_client.hpp"
 
 namespace vzlvs {
 namespace {

@@ -1,4 +1,4 @@
-#include "vzlvs/files.hpp"
+#include "base/files.hpp"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>

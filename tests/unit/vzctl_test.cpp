@@ -1,6 +1,6 @@
 // The vzctl driver against a recording stand-in script (the real vzctl needs an OpenVZ kernel),
 // plus status parsing, exit-code wording and exec quoting proven through a real bash.
-#include "vzlvs/vzctl.hpp"
+#include "ct/vzctl.hpp"
 
 #include <gtest/gtest.h>
 #include <stdlib.h>

@@ -1,0 +1,217 @@
+// `vzlvs hook mount|umount`, run by vzctl from CTID.mount / CTID.umount with VEID set.
+//
+// vzctl runs mount scripts synchronously and adds the CT's IPs (route, proxy ARP, ARP
+// announcement) only after they return, so the hook does the one thing that must precede
+// that — the ARP guard — and hands the rest to a detached worker: wait on netlink for the
+// VIP route and proxy entries and delete them as they appear, then, once the CT runs, apply
+// and verify tunl0 inside it and register it with the director.
+#include <fcntl.h>
+#include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/spdlog.h>
+#include <sys/file.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <set>
+#include <thread>
+
+#include "steps/flow_internal.hpp"
+#include "base/lock.hpp"
+
+namespace vzlvs {
+
+namespace {
+
+using namespace flow;
+namespace fs = std::filesystem;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+constexpr seconds kRouteWatch{120};   // vzctl adds IPs within seconds of the mount scripts
+constexpr seconds kRunningWait{300};  // a CT with a slow CTID.start, or a busy node
+constexpr seconds kLockWait{300};
+
+void log_to_state_dir(const Config& cfg) {
+    std::error_code ec;
+    fs::create_directories(cfg.node.state_dir, ec);
+    auto logger = spdlog::basic_logger_mt("vzlvs-hook", (cfg.node.state_dir / "hook.log").string());
+    logger->set_pattern("%Y-%m-%d %H:%M:%S.%e [%P] %l: %v");
+    logger->flush_on(spdlog::level::info);
+    spdlog::set_default_logger(logger);
+}
+
+void log_report(const std::string& what, const Report& r) {
+    std::string table = r.table(false);
+    spdlog::log(r.failed() ? spdlog::level::warn : spdlog::level::info, "{}:\n{}", what, table);
+}
+
+// Deletes the VIP routes on venet and every proxy entry for the VIPs. Returns the VIPs whose
+// route it deleted.
+std::set<std::string> sweep(Ctx& ctx, const std::vector<std::string>& vips) {
+    std::set<std::string> routed;
+    Netlink& nl = ctx.seams.netlink();
+    for (const auto& vip : vips) {
+        const VipLeaks leaks = find_leaks(nl, ctx.cfg.node.venet, vip);
+        for (const auto& r : leaks.routes) {
+            try {
+                nl.delete_route(r);
+                spdlog::info("deleted route {}", r.str());
+            } catch (const NetlinkError& e) {
+                spdlog::debug("route {} already gone: {}", r.str(), e.what());
+            }
+            routed.insert(vip);
+        }
+        for (const auto& p : leaks.proxies) {
+            try {
+                nl.delete_proxy_neighbour(p);
+                spdlog::info("deleted proxy-ARP entry {} dev {}", p.ip, p.dev);
+            } catch (const NetlinkError& e) {
+                spdlog::debug("proxy entry {} dev {} already gone: {}", p.ip, p.dev, e.what());
+            }
+        }
+    }
+    return routed;
+}
+
+bool wait_running(Ctx& ctx, const std::string& ctid) {
+    // vzctl offers no event for "running"; status is cheap and the wait is bounded.
+    auto deadline = std::chrono::steady_clock::now() + kRunningWait;
+    milliseconds delay{100};
+    while (std::chrono::steady_clock::now() < deadline) {
+        CtStatus st = ctx.seams.vzctl().status(ctid);
+        if (st.running) return true;
+        if (!st.exists) return false;
+        std::this_thread::sleep_for(delay);
+        delay = std::min(delay * 2, milliseconds(2000));
+    }
+    return false;
+}
+
+void worker(const Config& cfg, const FlowOptions& opts, const ContainerConfig& ct) {
+    Seams seams(cfg);
+    Ctx ctx{cfg, opts, seams};
+    auto v = std::make_shared<CtView>(ctx, ct);
+
+    // The hook swept stale entries before vzctl went on, so every route found now is the
+    // one vzctl adds for this start: once each VIP's has been deleted, the watch is over.
+    std::set<std::string> seen;
+    bool done = watch_routes_and_neighbours("", kRouteWatch, [&]() {
+        auto deleted = sweep(ctx, v->vips);
+        seen.insert(deleted.begin(), deleted.end());
+        return seen.size() == v->vips.size();
+    });
+    spdlog::info("CT {}: {}", ct.ctid,
+                 done ? "VIP routes removed as vzctl added them"
+                      : "no VIP route appeared within the watch; swept what there was");
+
+    if (!wait_running(ctx, ct.ctid)) {
+        spdlog::warn("CT {} is not running; nothing more to do until its next start", ct.ctid);
+        return;
+    }
+    CtLock lock(cfg.node.state_dir, ct.ctid, kLockWait);
+    Report report;
+    StepRunner runner(report, false);
+    std::vector<Step> steps = ct_host_cleanup_steps(ctx, v);
+    steps.push_back(ct_inside_step(ctx, v));
+    bool ok = true;
+    for (const auto& s : steps) ok = runner.run(s) && ok;
+    if (ok)
+        for (const auto& s : register_steps(ctx, v, true)) runner.run(s);
+    log_report("CT " + ct.ctid + " after start", report);
+}
+
+// Workers hold a shared flock on state_dir/workers/CTID.lock for their whole life, taken by
+// the hook before it returns: once vzctl has run the hook, `flock FILE true` (exclusive)
+// waits for every worker of that CT without polling. Shared, so two quick starts never wait
+// for each other.
+int worker_lock_fd(const Config& cfg, const std::string& ctid) {
+    std::error_code ec;
+    fs::create_directories(cfg.node.state_dir / "workers", ec);
+    auto path = cfg.node.state_dir / "workers" / (ctid + ".lock");
+    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd >= 0) ::flock(fd, LOCK_SH);
+    return fd;
+}
+
+constexpr int kWorkerLockFd = 3;
+
+void spawn_worker(const Config& cfg, const FlowOptions& opts, const ContainerConfig& ct) {
+    int lock = worker_lock_fd(cfg, ct.ctid);
+    pid_t pid = ::fork();
+    if (pid < 0) throw Error(std::string("cannot fork the hook worker: ") + std::strerror(errno));
+    if (pid > 0) {
+        if (lock >= 0) ::close(lock);  // the worker's copy keeps the lock
+        int status = 0;
+        ::waitpid(pid, &status, 0);
+        return;
+    }
+    // Child: detach from vzctl's session and terminal, so vzctl neither waits for us nor
+    // kills us when it exits; the grandchild is reparented to init.
+    ::setsid();
+    if (::fork() != 0) ::_exit(0);
+    int null = ::open("/dev/null", O_RDWR);
+    ::dup2(null, 0);
+    ::dup2(null, 1);
+    ::dup2(null, 2);
+    if (lock >= 0 && lock != kWorkerLockFd) ::dup2(lock, kWorkerLockFd);
+    // Whatever else vzctl left open (its lock file, a caller's pipe) must not be held by a
+    // worker that outlives it: a reader of vzctl's output would wait for the worker's end.
+    ::close_range(lock >= 0 ? kWorkerLockFd + 1 : kWorkerLockFd, ~0U, 0);
+    int rc = 0;
+    try {
+        log_to_state_dir(cfg);
+        worker(cfg, opts, ct);
+    } catch (const std::exception& e) {
+        spdlog::error("CT {}: hook worker failed: {}", ct.ctid, e.what());
+        rc = 1;
+    }
+    spdlog::shutdown();
+    ::_exit(rc);
+}
+
+}  // namespace
+
+int run_hook(const Config& cfg, const FlowOptions& opts, const std::string& action) {
+    const char* veid = std::getenv("VEID");
+    const ContainerConfig* ct = veid ? cfg.container(veid) : nullptr;
+    if (!ct) return 0;  // not ours: say nothing, change nothing
+
+    Seams seams(cfg);
+    Ctx ctx{cfg, opts, seams};
+    Report report;
+    StepRunner runner(report, opts.dry_run);
+    if (action == "mount") {
+        // Must hold before this script returns: vzctl announces the VIP right after.
+        auto v = std::make_shared<CtView>(ctx, *ct);
+        if (!runner.run(arp_guard_step(ctx, v->vips))) {
+            std::cerr << "vzlvs: CT " << ct->ctid << ": cannot guard its VIPs, refusing the start "
+                      << "(the node would announce them on the LAN):\n"
+                      << report.table(false);
+            return 1;
+        }
+        if (opts.dry_run) return 0;
+        // vzctl is waiting for us: anything of the VIPs' on the node now is stale.
+        sweep(ctx, v->vips);
+        spawn_worker(cfg, opts, *ct);
+        return 0;
+    }
+    // umount: the CT has stopped; stop the director sending it new connections.
+    try {
+        log_to_state_dir(cfg);
+        auto v = std::make_shared<CtView>(ctx, *ct);
+        for (const auto& s : drain_steps(ctx, v)) runner.run(s);
+        log_report("CT " + ct->ctid + " stopped", report);
+    } catch (const std::exception& e) {
+        spdlog::warn("CT {}: drain at umount failed: {}", ct->ctid, e.what());
+    }
+    return 0;  // a failing umount script would abort vzctl's stop
+}
+
+}  // namespace vzlvs

@@ -1,0 +1,34 @@
+// `vzlvs watch`: a long-running reconciler (docs/commands/watch.md). A netlink subscription
+// removes a leaked VIP route (and the proxy entries with it) the moment it appears; a periodic
+// pass restores the ARP guard, re-applies tunl0/VIP/rp_filter inside running containers and
+// re-registers backends the director lost. Every repair is logged to stderr as
+// `repaired: <scope>: <step>: <detail>`.
+#pragma once
+
+#include <chrono>
+#include <string>
+
+#include "config/config.hpp"
+#include "commands/flows.hpp"
+
+namespace vzlvs {
+
+struct WatchOptions {
+    std::chrono::milliseconds interval{std::chrono::seconds(30)};  // between periodic passes
+};
+
+// `--interval 30s` (the config file's duration syntax: ms, s, m, h, bare seconds). Throws
+// UsageError for anything else.
+WatchOptions parse_watch_options(const std::string& interval);
+
+// templates/vzlvs-watch.service with ExecStart=`<vzlvs> -c <config> watch`, for bootstrap to
+// install as /etc/systemd/system/vzlvs-watch.service. Both must be absolute paths of
+// [A-Za-z0-9/._+@-] only (systemd would split or expand anything else); UsageError otherwise.
+std::string render_watch_unit(const std::string& vzlvs = "/usr/sbin/vzlvs",
+                              const std::string& config = "/etc/vzlvs/vzlvs.conf");
+
+// Runs until SIGTERM or SIGINT, then returns 0. Throws UsageError (exit 2) before doing
+// anything when the configuration gives it nothing to watch or --dry-run is set.
+int run_watch(const Config& cfg, const FlowOptions& opts, const WatchOptions& wopts);
+
+}  // namespace vzlvs

@@ -1,0 +1,360 @@
+// The vzctl driver: validated argv, vzctl exit codes turned into typed errors, exit 9 retried.
+// Behaviour relied on is in docs/openvz.md.
+#include "ct/vzctl.hpp"
+
+#include <signal.h>
+#include <string.h>
+
+#include <cctype>
+#include <sstream>
+#include <thread>
+
+#include "config/validate.hpp"
+
+namespace vzlvs {
+namespace {
+
+std::vector<std::string> split_words(const std::string& line) {
+    std::istringstream in(line);
+    std::vector<std::string> words;
+    std::string w;
+    while (in >> w) words.push_back(w);
+    return words;
+}
+
+// The first few non-empty lines: vzctl's real complaint is usually the first line, sometimes
+// preceded by a "Locked by:" or similar line that explains it.
+std::string first_lines(const std::string& text, int max_lines = 3) {
+    std::istringstream in(text);
+    std::string line, out;
+    int n = 0;
+    while (n < max_lines && std::getline(in, line)) {
+        while (!line.empty() && std::isspace(static_cast<unsigned char>(line.back()))) {
+            line.pop_back();
+        }
+        if (line.empty()) continue;
+        if (!out.empty()) out += " / ";
+        out += line;
+        ++n;
+    }
+    return out.empty() ? "(vzctl printed nothing)" : out;
+}
+
+std::string seconds_text(std::chrono::milliseconds d) {
+    if (d.count() % 1000 == 0) return std::to_string(d.count() / 1000) + " s";
+    std::ostringstream out;
+    out.precision(3);
+    out << static_cast<double>(d.count()) / 1000.0 << " s";
+    return out.str();
+}
+
+std::string signal_name(int sig) {
+    const char* abbrev = sigabbrev_np(sig);
+    return abbrev ? std::string("SIG") + abbrev : "signal " + std::to_string(sig);
+}
+
+bool is_vz7_name(const std::string& id) {
+    if (id.empty() || id.size() > 64) return false;
+    if (!std::isalnum(static_cast<unsigned char>(id[0]))) return false;
+    for (unsigned char c : id) {
+        if (!std::isalnum(c) && c != '-') return false;
+    }
+    return true;
+}
+
+bool all_digits(const std::string& s) {
+    for (unsigned char c : s) {
+        if (!std::isdigit(c)) return false;
+    }
+    return !s.empty();
+}
+
+void require_ctid(const std::string& ctid, const char* action) {
+    std::string why = check_ctid(ctid);
+    if (!why.empty()) {
+        throw UsageError(std::string("cannot ") + action + " container: " + why);
+    }
+}
+
+void require_ip(const std::string& ip, const std::string& ctid, const char* action) {
+    std::string why = validate::ipv4(ip);
+    if (!why.empty()) {
+        throw UsageError(std::string("cannot ") + action + " on container " + ctid + ": " + why);
+    }
+}
+
+void require_features(const std::string& features, const std::string& ctid) {
+    // name:on|off[,name:on|off…]: anything else vzctl rejects with exit 21 after taking the lock.
+    bool ok = !features.empty();
+    std::istringstream in(features);
+    std::string item;
+    while (ok && std::getline(in, item, ',')) {
+        auto colon = item.find(':');
+        std::string name = item.substr(0, colon);
+        std::string mode = colon == std::string::npos ? "" : item.substr(colon + 1);
+        ok = !name.empty() && (mode == "on" || mode == "off");
+        for (unsigned char c : name) ok = ok && (std::islower(c) || std::isdigit(c));
+    }
+    if (!ok || features.back() == ',') {
+        throw UsageError("cannot set features on container " + ctid + ": \"" + features +
+                         "\" is not a feature list; write name:on|off[,name:on|off], e.g. "
+                         "ipip:on");
+    }
+}
+
+std::string vzctl_error_text(const std::vector<std::string>& argv, int code,
+                             const std::string& stderr_text) {
+    return describe_argv(argv) + " failed (exit " + std::to_string(code) + ": " +
+           describe_vzctl_code(code) + "): " + first_lines(stderr_text);
+}
+
+}  // namespace
+
+std::optional<CtStatus> parse_status_line(const std::string& line) {
+    auto words = split_words(line);
+    if (words.size() != 5 && words.size() != 6) return std::nullopt;
+    if (words[0] != "CTID" && words[0] != "VEID") return std::nullopt;
+    CtStatus st;
+    st.ctid = words[1];
+    if (words[2] == "exist") {
+        st.exists = true;
+    } else if (words[2] != "deleted") {
+        return std::nullopt;
+    }
+    if (words[3] == "mounted") {
+        st.mounted = true;
+    } else if (words[3] != "unmounted") {
+        return std::nullopt;
+    }
+    const std::string& state = words[4];
+    if (state == "running") {
+        st.running = true;
+    } else if (state == "paused") {
+        st.paused = true;
+    } else if (state == "suspended") {
+        st.suspended = true;
+    } else if (state != "down") {
+        return std::nullopt;
+    }
+    if (words.size() == 6) {
+        // 4.x appends "suspended" to a stopped CT that has a dump file.
+        if (words[5] != "suspended") return std::nullopt;
+        st.suspended = true;
+    }
+    return st;
+}
+
+std::string check_ctid(const std::string& ctid) {
+    if (all_digits(ctid)) return validate::ctid(ctid);
+    if (is_vz7_name(ctid)) return "";
+    return "\"" + ctid +
+           "\" is not a CT ID: use a legacy numeric ID (2..2147483647) or an OpenVZ 7 name of "
+           "1 to 64 letters, digits and '-', starting with a letter or digit";
+}
+
+std::string describe_vzctl_code(int code) {
+    switch (code) {
+        case 0:
+            return "success";
+        case 3:
+            return "system error inside vzctl (see its message and /var/log/vzctl.log)";
+        case 5:
+            return "not an OpenVZ kernel, or /dev/vzctl cannot be opened (boot the OpenVZ "
+                   "kernel and load the vzdev module)";
+        case 8:
+            return "the command run by vzctl exec failed";
+        case 9:
+            return "container locked by another vzctl (LOCKDIR/<CTID>.lck, /vz/lock by "
+                   "default); retry later";
+        case 10:
+            return "vz.conf or the container config cannot be read (check /etc/vz/vz.conf and "
+                   "/etc/vz/conf/<CTID>.conf)";
+        case 14:
+            return "no such container (no <CTID>.conf in /etc/vz/conf)";
+        case 20:
+            return "vzctl rejected the command syntax (a vzlvs bug: please report it)";
+        case 21:
+            return "vzctl rejected a parameter value (see its message: e.g. an unknown feature "
+                   "or a bad CT ID)";
+        case 22:
+            return "VE_ROOT is not set (set it in /etc/vz/vz.conf or the container config)";
+        case 23:
+            return "VE_PRIVATE is not set (set it in /etc/vz/vz.conf or the container config)";
+        case 31:
+            return "container is not running";
+        case 32:
+            return "container is already running, or the change is not allowed while it runs";
+        case 33:
+            return "unable to stop the container (see /var/log/vzctl.log)";
+        case 34:
+            return "cannot add the container's IP address or host route (vps-net_add failed; "
+                   "check `ip route` for a conflicting route on the node)";
+        case 40:
+            return "container is not mounted";
+        case 43:
+            return "container private area (VE_PRIVATE) does not exist";
+        case 46:
+            return "not enough disk space";
+        case 47:
+            return "bad OS template";
+        case 48:
+            return "cannot create the container private area";
+        case 49:
+            return "cannot create the container mount point (VE_ROOT)";
+        case 50:
+            return "cannot mount the container private area";
+        case 51:
+            return "cannot unmount the container private area (something still uses it)";
+        case 78:
+            return "IP address already in use by another container on this node (the venet IP "
+                   "table is global): remove it there first";
+        case 79:
+            return "an action script (premount/mount/start/stop/umount) failed; see the "
+                   "script's message above and fix or remove the script";
+        case 89:
+            return "IP address not available";
+        case 100:
+            return "cannot read the container's IP addresses";
+        case 105:
+            return "container start disabled (DISABLED=yes in its config)";
+        case 133:
+            return "waiting for the container to boot failed or timed out";
+        case 139:
+            return "cannot save the container config (check space and permissions in "
+                   "/etc/vz/conf)";
+        default:
+            return "vzctl exit code " + std::to_string(code);
+    }
+}
+
+VzctlError::VzctlError(std::vector<std::string> argv, int code, std::string stderr_text)
+    : Error(vzctl_error_text(argv, code, stderr_text)),
+      argv_(std::move(argv)),
+      code_(code),
+      stderr_(std::move(stderr_text)) {}
+
+Vzctl::Vzctl(ProcessRunner& runner, std::string path, VzctlRetry retry)
+    : runner_(runner), path_(std::move(path)), retry_(retry) {}
+
+RunResult Vzctl::call(std::vector<std::string> args, bool mutating,
+                      std::chrono::milliseconds timeout) {
+    std::vector<std::string> argv{path_};
+    argv.insert(argv.end(), args.begin(), args.end());
+    const std::string ctid = args.size() > 1 ? args[1] : "?";
+    RunOptions opts;
+    opts.timeout = timeout;
+    const int attempts = std::max(1, retry_.attempts);
+    auto delay = retry_.first_delay;
+    std::chrono::milliseconds waited{0};
+    for (int attempt = 1;; ++attempt) {
+        RunResult r;
+        try {
+            r = runner_.run(argv, opts);
+        } catch (const ProgramNotFound& e) {
+            throw ProgramNotFound(std::string(e.what()) +
+                                  "; vzlvs drives OpenVZ through vzctl: install vzctl or set "
+                                  "its path with `vzctl =` in the [node] section");
+        }
+        if (r.timed_out) {
+            throw Error(describe_argv(argv) + " did not finish within " + seconds_text(timeout) +
+                        " and was killed; the container may be half-way through the change: "
+                        "check `vzctl status " +
+                        ctid + "` and /var/log/vzctl.log");
+        }
+        if (r.signal != 0) {
+            throw Error(describe_argv(argv) + " was killed by " + signal_name(r.signal) +
+                        "; check /var/log/vzctl.log and the system log");
+        }
+        if (r.exit_code == 0) return r;
+        const std::string& said = r.err.empty() ? r.out : r.err;
+        if (mutating && r.exit_code == static_cast<int>(VzctlCode::locked)) {
+            if (attempt < attempts) {
+                std::this_thread::sleep_for(delay);
+                waited += delay;
+                delay *= 2;
+                continue;
+            }
+            throw BusyError(describe_argv(argv) + " failed: container " + ctid +
+                            " is locked by another vzctl (exit 9) and was still locked after " +
+                            std::to_string(attempts) + " attempts over " + seconds_text(waited) +
+                            "; retry later (the holder is named in LOCKDIR/" + ctid +
+                            ".lck, /vz/lock by default). vzctl said: " + first_lines(said));
+        }
+        throw VzctlError(argv, r.exit_code, said);
+    }
+}
+
+CtStatus Vzctl::status(const std::string& ctid) {
+    require_ctid(ctid, "query the status of");
+    RunResult r = call({"status", ctid}, false, timeouts.status);
+    std::istringstream in(r.out);
+    std::string line;
+    while (std::getline(in, line)) {
+        if (auto st = parse_status_line(line)) return *st;
+    }
+    std::string shown = r.out;
+    while (!shown.empty() && std::isspace(static_cast<unsigned char>(shown.back()))) {
+        shown.pop_back();
+    }
+    throw Error(describe_argv({path_, "status", ctid}) +
+                " printed no status line vzlvs understands (expected `CTID " + ctid +
+                " exist|deleted mounted|unmounted running|down`): \"" + shown + "\"; is " + path_ +
+                " really OpenVZ's vzctl?");
+}
+
+RunResult Vzctl::set_features(const std::string& ctid, const std::string& features) {
+    require_ctid(ctid, "set features on");
+    require_features(features, ctid);
+    return call({"set", ctid, "--features", features, "--save"}, true, timeouts.set);
+}
+
+RunResult Vzctl::ipadd(const std::string& ctid, const std::string& ip) {
+    require_ctid(ctid, "add an IP address to");
+    require_ip(ip, ctid, "add an IP address");
+    return call({"set", ctid, "--ipadd", ip, "--save"}, true, timeouts.set);
+}
+
+RunResult Vzctl::ipdel(const std::string& ctid, const std::string& ip) {
+    require_ctid(ctid, "delete an IP address from");
+    require_ip(ip, ctid, "delete an IP address");
+    return call({"set", ctid, "--ipdel", ip, "--save"}, true, timeouts.set);
+}
+
+RunResult Vzctl::start(const std::string& ctid) {
+    require_ctid(ctid, "start");
+    return call({"start", ctid}, true, timeouts.lifecycle);
+}
+
+RunResult Vzctl::stop(const std::string& ctid) {
+    require_ctid(ctid, "stop");
+    return call({"stop", ctid}, true, timeouts.lifecycle);
+}
+
+RunResult Vzctl::restart(const std::string& ctid) {
+    require_ctid(ctid, "restart");
+    return call({"restart", ctid}, true, timeouts.lifecycle);
+}
+
+RunResult Vzctl::exec(const std::string& ctid, const std::vector<std::string>& argv,
+                      const std::optional<std::string>& input) {
+    require_ctid(ctid, "run a command in");
+    if (argv.empty()) {
+        throw UsageError("cannot run a command in container " + ctid + ": the command is empty");
+    }
+    std::vector<std::string> full{path_, "exec2", ctid};
+    for (const auto& word : argv) full.push_back(shell_quote(word));
+    // A lone "-" as the command makes vzctl read a script from stdin instead.
+    if (full[3] == "-") full[3] = "'-'";
+    RunOptions opts;
+    opts.timeout = timeouts.exec;
+    opts.input = input;
+    try {
+        return runner_.run(full, opts);
+    } catch (const ProgramNotFound& e) {
+        throw ProgramNotFound(std::string(e.what()) +
+                              "; vzlvs drives OpenVZ through vzctl: install vzctl or set its "
+                              "path with `vzctl =` in the [node] section");
+    }
+}
+
+}  // namespace vzlvs

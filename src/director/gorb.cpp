@@ -1,0 +1,395 @@
+// The gorb dialect (github.com/kobolog/gorb, see docs/director-api.md): PUT creates and answers
+// 409 when the object exists, backend IDs are global, GET reports the current weight.
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cctype>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <optional>
+
+#include "config/validate.hpp"
+#include "director/director.hpp"
+#include "director/http_client.hpp"
+
+namespace vzlvs {
+
+using nlohmann::json;
+
+namespace {
+
+std::string lower(std::string s) {
+    std::transform(s.begin(), s.end(), s.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return s;
+}
+
+// gorb treats "ipip" as a synonym of "tunnel".
+std::string forwarding_method(const std::string& m) {
+    const std::string l = lower(m);
+    return l == "ipip" ? "tunnel" : l;
+}
+
+// gorb's util.ParseInterval units; nullopt when it is not one of them.
+std::optional<long long> interval_seconds(const std::string& s) {
+    std::size_t i = 0;
+    while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) ++i;
+    if (i == 0 || i > 12) return std::nullopt;
+    const long long n = std::stoll(s.substr(0, i));
+    const std::string unit = lower(s.substr(i));
+    if (unit == "s" || unit == "sec" || unit == "seconds") return n;
+    if (unit == "m" || unit == "min" || unit == "minutes") return n * 60;
+    if (unit == "h" || unit == "hours") return n * 3600;
+    return std::nullopt;
+}
+
+bool same_interval(const std::string& a, const std::string& b) {
+    const auto x = interval_seconds(a), y = interval_seconds(b);
+    return x && y ? *x == *y : a == b;
+}
+
+json pulse_json(const PulseSpec& p) {
+    json j = {{"type", lower(p.type)}, {"interval", p.interval}};
+    if (lower(p.type) == "http") j["args"] = {{"path", p.path}, {"expect", p.expect}};
+    return j;
+}
+
+std::string endpoint(const std::string& host, long long port) {
+    return host + ":" + std::to_string(port);
+}
+
+// Reads a field with the expected JSON type; a wrong type is a malformed reply, not a crash.
+template <typename T>
+std::optional<T> field(const json& obj, const char* key) {
+    if (!obj.is_object()) return std::nullopt;
+    const auto it = obj.find(key);
+    if (it == obj.end() || it->is_null()) return std::nullopt;
+    try {
+        return it->get<T>();
+    } catch (const json::exception&) {
+        return std::nullopt;
+    }
+}
+
+class GorbDirector final : public Director {
+  public:
+    explicit GorbDirector(const DirectorSettings& s) : http_(to_http(s)) {}
+
+    BackendDiff diff_service(const ServiceSpec& spec) override {
+        validate_director_id("service ID", spec.id);
+        const std::string path = service_path(spec.id);
+        const auto got = fetch(path, "service " + spec.id);
+        if (!got) return {DiffKind::service_missing, "service " + spec.id + " is not registered"};
+        const json opts = got->value("options", json::object());
+        std::vector<std::string> wrong;
+        const auto host = field<std::string>(opts, "host").value_or("");
+        const auto port = field<long long>(opts, "port").value_or(0);
+        const auto proto = lower(field<std::string>(opts, "protocol").value_or(""));
+        const auto sched = field<std::string>(opts, "method").value_or("");
+        if (host != spec.host || port != spec.port)
+            wrong.push_back("address " + endpoint(host, port) + ", want " +
+                            endpoint(spec.host, spec.port));
+        if (proto != lower(spec.protocol))
+            wrong.push_back("protocol " + proto + ", want " + lower(spec.protocol));
+        if (sched != spec.scheduler)
+            wrong.push_back("scheduler " + sched + ", want " + spec.scheduler);
+        if (wrong.empty()) return {DiffKind::ok, "service " + spec.id + " ok"};
+        return {DiffKind::service_mismatch, "service " + spec.id + ": " + join(wrong)};
+    }
+
+    Change ensure_service(const ServiceSpec& spec) override {
+        auto d = diff_service(spec);
+        if (d.kind == DiffKind::service_missing) {
+            const std::string path = service_path(spec.id);
+            const auto r = send("PUT", path, gorb_service_body(spec), "create service " + spec.id);
+            if (r.status == 200) {
+                spdlog::info("director: created service {} ({}:{}/{} {})", spec.id, spec.host,
+                             spec.port, spec.protocol, spec.scheduler);
+                return Change::changed;
+            }
+            if (r.status != 409) fail("PUT", path, r, "create service " + spec.id);
+            d = diff_service(spec);  // created concurrently by someone else: compare theirs
+        }
+        if (d.kind == DiffKind::ok) return Change::unchanged;
+        throw DirectorError("GET", service_path(spec.id), 200, d.detail,
+                            "service " + spec.id +
+                                " exists on the director with other settings; vzlvs does not "
+                                "change an existing service: fix the director or the config");
+    }
+
+    BackendDiff diff(const BackendSpec& spec) override {
+        validate(spec);
+        const std::string ctx = "backend " + spec.id;
+        const auto got = fetch(backend_path(spec), ctx);
+        if (!got) {
+            if (!fetch(service_path(spec.service_id), ctx))
+                return {DiffKind::service_missing,
+                        "service " + spec.service_id + " is not registered"};
+            return {DiffKind::missing, "backend " + spec.id + " is not registered"};
+        }
+        const json opts = got->value("options", json::object());
+        const json metrics = got->value("metrics", json::object());
+
+        // Backend IDs are global in gorb: the same ID may sit under another service.
+        if (const auto vsid = field<std::string>(opts, "vsid")) {
+            if (*vsid != spec.service_id)
+                return {DiffKind::service_mismatch, "backend " + spec.id +
+                                                        " is registered under service " + *vsid +
+                                                        ", want " + spec.service_id};
+        } else {
+            const auto svc = fetch(service_path(spec.service_id), ctx);
+            if (!svc)
+                return {DiffKind::service_missing,
+                        "service " + spec.service_id + " is not registered"};
+            const auto members = field<std::vector<std::string>>(*svc, "backends")
+                                     .value_or(std::vector<std::string>{});
+            if (std::find(members.begin(), members.end(), spec.id) == members.end())
+                return {DiffKind::service_mismatch, "backend " + spec.id +
+                                                        " is registered under another service, "
+                                                        "not " +
+                                                        spec.service_id};
+        }
+
+        const auto host = field<std::string>(opts, "host").value_or("");
+        const auto port = field<long long>(opts, "port").value_or(0);
+        if (host != spec.host || port != spec.port)
+            return {DiffKind::address_differs, "backend " + spec.id + " has " +
+                                                   endpoint(host, port) + ", want " +
+                                                   endpoint(spec.host, spec.port)};
+        const auto method = forwarding_method(field<std::string>(opts, "method").value_or(""));
+        if (method != forwarding_method(spec.method))
+            return {DiffKind::wrong_method, "backend " + spec.id + " has method " +
+                                                (method.empty() ? "(none)" : method) + ", want " +
+                                                forwarding_method(spec.method)};
+        if (auto p = pulse_difference(opts.value("pulse", json::object()), spec.pulse))
+            return {DiffKind::pulse_differs, "backend " + spec.id + " health check " + *p};
+
+        const long long want = gorb_weight(spec.weight);
+        const auto weight = field<long long>(opts, "weight");
+        if (!weight)
+            throw DirectorError("GET", backend_path(spec), 200,
+                                "malformed reply: options.weight missing or not a number", ctx);
+        if (*weight == want) return {DiffKind::ok, "backend " + spec.id + " ok"};
+        const auto status = field<long long>(metrics, "status").value_or(0);
+        const auto health = field<double>(metrics, "health").value_or(1.0);
+        const std::string weights = "weight " + std::to_string(*weight) + ", want " +
+                                    std::to_string(want) + " (configured " +
+                                    std::to_string(spec.weight) + " x " +
+                                    std::to_string(kGorbWeightScale) + ")";
+        if (*weight < want && (status != 0 || health < 1.0))
+            return {DiffKind::reduced_by_health,
+                    "backend " + spec.id + " " + weights + ": reduced by health checks (status " +
+                        status_name(status) + ", health " + fmt::format("{:.2f}", health) + ")"};
+        return {DiffKind::weight_differs, "backend " + spec.id + " " + weights};
+    }
+
+    Change ensure_backend(const BackendSpec& spec) override {
+        const auto d = diff(spec);
+        switch (d.kind) {
+            case DiffKind::ok:
+                return Change::unchanged;
+            case DiffKind::reduced_by_health:
+                // The director lowered it on purpose and restores it as checks pass.
+                spdlog::info("director: {}", d.detail);
+                return Change::unchanged;
+            case DiffKind::service_missing:
+                throw DirectorError("GET", service_path(spec.service_id), 404, d.detail,
+                                    "backend " + spec.id + ": register the service first");
+            case DiffKind::missing:
+                create(spec);
+                return Change::changed;
+            case DiffKind::weight_differs:
+                spdlog::info("director: fixing {}", d.detail);
+                patch_weight(spec, gorb_weight(spec.weight));
+                return Change::changed;
+            default:
+                // Address, method, health check and owning service cannot be PATCHed in gorb.
+                spdlog::info("director: re-creating: {}", d.detail);
+                remove_backend(spec);
+                create(spec);
+                return Change::changed;
+        }
+    }
+
+    Change set_weight(const BackendSpec& spec, int weight) override {
+        validate(spec);
+        const long long want = gorb_weight(weight);
+        const std::string ctx = "set weight of backend " + spec.id;
+        const auto got = fetch(backend_path(spec), ctx);
+        if (!got)
+            throw DirectorError("GET", backend_path(spec), 404, "backend is not registered", ctx);
+        const auto cur = field<long long>(got->value("options", json::object()), "weight");
+        const auto status = field<long long>(got->value("metrics", json::object()), "status");
+        if (cur && *cur == want && status.value_or(0) == 0) return Change::unchanged;
+        patch_weight(spec, want);
+        return Change::changed;
+    }
+
+    Change remove_backend(const BackendSpec& spec) override {
+        validate(spec);
+        const std::string path = backend_path(spec);
+        const auto r = send("DELETE", path, {}, "remove backend " + spec.id);
+        if (r.status == 404) return Change::unchanged;
+        if (r.status != 200) fail("DELETE", path, r, "remove backend " + spec.id);
+        spdlog::info("director: removed backend {} from service {}", spec.id, spec.service_id);
+        return Change::changed;
+    }
+
+  private:
+    static HttpSettings to_http(const DirectorSettings& s) {
+        HttpSettings h;
+        h.base_url = s.url;
+        h.token_file = s.token_file;
+        h.ca_file = s.ca_file;
+        h.timeout = s.timeout;
+        h.retries = s.retries;
+        h.backoff = s.backoff;
+        return h;
+    }
+
+    static std::string service_path(const std::string& id) { return "/service/" + id; }
+    static std::string backend_path(const BackendSpec& b) {
+        return "/service/" + b.service_id + "/" + b.id;
+    }
+
+    static void validate(const BackendSpec& b) {
+        validate_director_id("service ID", b.service_id);
+        validate_director_id("backend ID", b.id);
+    }
+
+    static std::string join(const std::vector<std::string>& v) { return validate::join(v, "; "); }
+
+    static std::string status_name(long long s) {
+        switch (s) {
+            case 0:
+                return "up";
+            case 1:
+                return "down";
+            case 2:
+                return "removed";
+            default:
+                return std::to_string(s);
+        }
+    }
+
+    static std::optional<std::string> pulse_difference(const json& got, const PulseSpec& want) {
+        const auto type = lower(field<std::string>(got, "type").value_or(""));
+        const auto interval = field<std::string>(got, "interval").value_or("");
+        if (type != lower(want.type))
+            return "type " + (type.empty() ? "(none)" : type) + ", want " + lower(want.type);
+        if (!same_interval(interval, want.interval))
+            return "interval " + interval + ", want " + want.interval;
+        if (type == "http") {
+            const json args = got.value("args", json::object());
+            const auto path = field<std::string>(args, "path").value_or("");
+            const auto expect = field<long long>(args, "expect").value_or(200);
+            if (path != want.path) return "path " + path + ", want " + want.path;
+            if (expect != want.expect)
+                return "expected status " + std::to_string(expect) + ", want " +
+                       std::to_string(want.expect);
+        }
+        return std::nullopt;
+    }
+
+    HttpResponse send(const std::string& method, const std::string& path, const std::string& body,
+                      const std::string& context) {
+        try {
+            return http_.request(method, path, body);
+        } catch (const HttpError& e) {
+            const std::string tries =
+                e.attempts() > 1 ? " (after " + std::to_string(e.attempts()) + " attempts)" : "";
+            throw DirectorError(method, path, 0, e.detail() + tries, context);
+        }
+    }
+
+    // The director's {"error": "..."} text, or a printable excerpt of whatever came instead.
+    static std::string error_message(const HttpResponse& r) {
+        const json j = json::parse(r.body, nullptr, false);
+        if (auto e = field<std::string>(j, "error")) return *e;
+        if (r.body.empty()) return "(empty body)";
+        std::string excerpt = r.body.substr(0, 200);
+        for (auto& c : excerpt)
+            if (!std::isprint(static_cast<unsigned char>(c))) c = '?';
+        return "unexpected reply: " + excerpt + (r.body.size() > 200 ? "..." : "");
+    }
+
+    [[noreturn]] static void fail(const std::string& method, const std::string& path,
+                                  const HttpResponse& r, const std::string& context) {
+        throw DirectorError(method, path, r.status, error_message(r), context);
+    }
+
+    // GET as a JSON object; nullopt on 404.
+    std::optional<json> fetch(const std::string& path, const std::string& context) {
+        const auto r = send("GET", path, {}, context);
+        if (r.status == 404) return std::nullopt;
+        if (r.status != 200) fail("GET", path, r, context);
+        json j = json::parse(r.body, nullptr, false);
+        if (j.is_discarded() || !j.is_object())
+            throw DirectorError(
+                "GET", path, r.status,
+                "malformed reply: not a JSON object (" + std::to_string(r.body.size()) + " bytes)",
+                context);
+        return j;
+    }
+
+    void create(const BackendSpec& spec) {
+        const std::string path = backend_path(spec);
+        const std::string ctx = "register backend " + spec.id;
+        const auto r = send("PUT", path, gorb_backend_body(spec), ctx);
+        if (r.status == 409) {
+            // Someone registered it between our GET and PUT: accept it only if it matches.
+            const auto d = diff(spec);
+            if (d.kind == DiffKind::ok || d.kind == DiffKind::reduced_by_health) return;
+            throw DirectorError("PUT", path, 409, error_message(r), ctx + ": " + d.detail);
+        }
+        if (r.status != 200) fail("PUT", path, r, ctx);
+        // gorb turns a weight <= 0 into 100 on create: a backend registered drained needs a PATCH.
+        if (spec.weight <= 0) patch_weight(spec, 0);
+        spdlog::info("director: registered backend {} ({}:{} weight {} {}) in service {}", spec.id,
+                     spec.host, spec.port, gorb_weight(spec.weight), spec.method, spec.service_id);
+    }
+
+    void patch_weight(const BackendSpec& spec, long long weight) {
+        const std::string path = backend_path(spec);
+        const std::string ctx = "set weight of backend " + spec.id;
+        const auto r = send("PATCH", path, json{{"weight", weight}}.dump(), ctx);
+        if (r.status != 200) fail("PATCH", path, r, ctx);
+        spdlog::info("director: backend {} weight set to {}", spec.id, weight);
+    }
+
+    HttpClient http_;
+};
+
+}  // namespace
+
+int gorb_weight(int configured) {
+    if (configured < 0 || configured > std::numeric_limits<int32_t>::max() / kGorbWeightScale)
+        throw UsageError("backend weight " + std::to_string(configured) + " is out of range 0.." +
+                         std::to_string(std::numeric_limits<int32_t>::max() / kGorbWeightScale) +
+                         " (it is multiplied by " + std::to_string(kGorbWeightScale) +
+                         " for gorb)");
+    return configured * kGorbWeightScale;
+}
+
+std::string gorb_service_body(const ServiceSpec& s) {
+    return json{{"host", s.host},
+                {"port", s.port},
+                {"protocol", lower(s.protocol)},
+                {"method", s.scheduler}}
+        .dump();
+}
+
+std::string gorb_backend_body(const BackendSpec& b) {
+    return json{{"host", b.host},
+                {"port", b.port},
+                {"weight", gorb_weight(b.weight)},
+                {"method", forwarding_method(b.method)},
+                {"pulse", pulse_json(b.pulse)}}
+        .dump();
+}
+
+std::unique_ptr<Director> make_gorb_director(const DirectorSettings& settings) {
+    return std::make_unique<GorbDirector>(settings);
+}
+
+}  // namespace vzlvs

@@ -25,19 +25,18 @@ for vip in "$@"; do
     esac
 done
 
-sysctl_path() { echo "/proc/sys/net/ipv4/conf/$1/$2"; }
-rd() { cat "$(sysctl_path "$1" "$2")" 2>/dev/null || echo -; }
-wr() { [ -w "$(sysctl_path "$1" "$2")" ] && echo "$3" > "$(sysctl_path "$1" "$2")"; }
+# The sysctls this container needs, "KEY VALUE WHY" per line: rendered by vzlvs from its
+# table of desired kernel state (src/net/desired_sysctls.cpp).
+SYSCTLS='{{SYSCTLS}}'
+
+sysctl_path() { echo "/proc/sys/$(echo "$1" | tr . /)"; }
 
 persist_text() {
     echo "# Written by vzlvs: this container is an LVS-TUN real server."
-    echo "# Decapsulated packets keep the client as source, which is not routed via $DEV:"
-    echo "# strict reverse-path filtering would drop them (the kernel uses max(all, $DEV))."
-    echo "net.ipv4.conf.all.rp_filter = 0"
-    echo "net.ipv4.conf.$DEV.rp_filter = 0"
-    echo "# The VIP must never be answered for or announced from this container."
-    echo "net.ipv4.conf.all.arp_ignore = 1"
-    echo "net.ipv4.conf.all.arp_announce = 2"
+    echo "$SYSCTLS" | while read -r key value why; do
+        echo "# $why"
+        echo "$key = $value"
+    done
 }
 
 link_kind() {
@@ -62,10 +61,9 @@ observe() {
     else
         echo "tunl0=absent"
     fi
-    echo "rp_all=$(rd all rp_filter)"
-    echo "rp_dev=$(rd "$DEV" rp_filter)"
-    echo "arp_ignore=$(rd all arp_ignore)"
-    echo "arp_announce=$(rd all arp_announce)"
+    echo "$SYSCTLS" | while read -r key value why; do
+        echo "sysctl=$key $(cat "$(sysctl_path "$key")" 2>/dev/null || echo -)"
+    done
     echo "fb_tunnels=$(cat /proc/sys/net/core/fb_tunnels_only_for_init_net 2>/dev/null || echo -)"
     # What venet gives the CT (vzctl's in-CT add_ip puts every CT IP on venet0 or its aliases).
     ip -o -4 addr show dev venet0 2>/dev/null | awk '{print "venet=" $4}'
@@ -96,10 +94,10 @@ apply() {
         ip -o -4 addr show dev "$DEV" | grep -q " $vip/32 " ||
             ip addr add "$vip/32" dev "$DEV" || exit 1
     done
-    wr all rp_filter 0
-    wr "$DEV" rp_filter 0
-    wr all arp_ignore 1
-    wr all arp_announce 2
+    echo "$SYSCTLS" | while read -r key value why; do
+        f=$(sysctl_path "$key")
+        [ -w "$f" ] && echo "$value" > "$f"
+    done
     if [ -d /etc/sysctl.d ] || mkdir -p /etc/sysctl.d 2>/dev/null; then
         if [ "$(cat "$PERSIST" 2>/dev/null)" != "$(persist_text)" ]; then
             persist_text > "$PERSIST.vzlvs-tmp" && chmod 0644 "$PERSIST.vzlvs-tmp" &&

@@ -18,7 +18,7 @@
 #include <mutex>
 #include <thread>
 
-#include "ct/vzctl.hpp"
+#include "base/shell.hpp"
 
 namespace bp = boost::process;
 namespace asio = boost::asio;

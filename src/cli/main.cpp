@@ -8,10 +8,11 @@
 #include <cstdio>
 #include <iostream>
 
-#include "config/config.hpp"
 #include "base/error.hpp"
-#include "commands/flows.hpp"
+#include "commands/hook.hpp"
+#include "commands/run.hpp"
 #include "commands/watch.hpp"
+#include "config/config.hpp"
 
 using namespace vzlvs;
 
@@ -137,7 +138,7 @@ int main(int argc, char** argv) {
         if (*watch) return run_watch(cfg, opts, parse_watch_options(a.interval));
 
         std::string name = app.get_subcommands().front()->get_name();
-        Report report = run_flow(cfg, opts, name, a.ctids);
+        Report report = run_command(cfg, opts, name, a.ctids);
         return print_report(report, name, a);
     } catch (const Error& e) {
         spdlog::error("{}", e.what());

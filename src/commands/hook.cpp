@@ -1,35 +1,34 @@
-// `vzlvs hook mount|umount`, run by vzctl from CTID.mount / CTID.umount with VEID set.
-//
 // vzctl runs mount scripts synchronously and adds the CT's IPs (route, proxy ARP, ARP
 // announcement) only after they return, so the hook does the one thing that must precede
 // that — the ARP guard — and hands the rest to a detached worker: wait on netlink for the
-// VIP route and proxy entries and delete them as they appear, then, once the CT runs, apply
-// and verify tunl0 inside it and register it with the director.
+// VIP route and proxy entries and delete them as they appear, then, once the CT runs, the
+// shared repair recipe (sweep, inside, register).
+#include "commands/hook.hpp"
+
 #include <fcntl.h>
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/spdlog.h>
 #include <sys/file.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <chrono>
 #include <cstdlib>
-#include <cstring>
 #include <filesystem>
 #include <iostream>
-#include <map>
 #include <set>
 #include <thread>
 
-#include "steps/flow_internal.hpp"
+#include "base/daemon.hpp"
 #include "base/lock.hpp"
+#include "steps/director_steps.hpp"
+#include "steps/guard_step.hpp"
+#include "steps/leaks.hpp"
+#include "steps/repair.hpp"
 
 namespace vzlvs {
 
 namespace {
 
-using namespace flow;
 namespace fs = std::filesystem;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
@@ -48,36 +47,18 @@ void log_to_state_dir(const Config& cfg) {
 }
 
 void log_report(const std::string& what, const Report& r) {
-    std::string table = r.table(false);
-    spdlog::log(r.failed() ? spdlog::level::warn : spdlog::level::info, "{}:\n{}", what, table);
+    spdlog::log(r.failed() ? spdlog::level::warn : spdlog::level::info, "{}:\n{}", what,
+                r.table(false));
 }
 
-// Deletes the VIP routes on venet and every proxy entry for the VIPs. Returns the VIPs whose
-// route it deleted.
-std::set<std::string> sweep(Ctx& ctx, const std::vector<std::string>& vips) {
-    std::set<std::string> routed;
-    Netlink& nl = ctx.seams.netlink();
-    for (const auto& vip : vips) {
-        const VipLeaks leaks = find_leaks(nl, ctx.cfg.node.venet, vip);
-        for (const auto& r : leaks.routes) {
-            try {
-                nl.delete_route(r);
-                spdlog::info("deleted route {}", r.str());
-            } catch (const NetlinkError& e) {
-                spdlog::debug("route {} already gone: {}", r.str(), e.what());
-            }
-            routed.insert(vip);
-        }
-        for (const auto& p : leaks.proxies) {
-            try {
-                nl.delete_proxy_neighbour(p);
-                spdlog::info("deleted proxy-ARP entry {} dev {}", p.ip, p.dev);
-            } catch (const NetlinkError& e) {
-                spdlog::debug("proxy entry {} dev {} already gone: {}", p.ip, p.dev, e.what());
-            }
-        }
-    }
-    return routed;
+std::set<std::string> sweep(Ctx& ctx, const CtView& v) {
+    Swept s = sweep_leaks(ctx.seams.netlink(), ctx.cfg.node.venet, owned_vips(v));
+    // The same line format as watch's (docs/commands/watch.md).
+    for (const auto& o : s.outcomes)
+        spdlog::log(o.status == Status::failed ? spdlog::level::warn : spdlog::level::info,
+                    "{}: {}: {}: {}", o.status == Status::failed ? "failed" : "repaired", o.scope,
+                    o.name, o.detail);
+    return s.routed;
 }
 
 bool wait_running(Ctx& ctx, const std::string& ctid) {
@@ -85,7 +66,7 @@ bool wait_running(Ctx& ctx, const std::string& ctid) {
     auto deadline = std::chrono::steady_clock::now() + kRunningWait;
     milliseconds delay{100};
     while (std::chrono::steady_clock::now() < deadline) {
-        CtStatus st = ctx.seams.vzctl().status(ctid);
+        CtStatus st = ctx.seams.containers().status(ctid);
         if (st.running) return true;
         if (!st.exists) return false;
         std::this_thread::sleep_for(delay);
@@ -103,7 +84,7 @@ void worker(const Config& cfg, const FlowOptions& opts, const ContainerConfig& c
     // one vzctl adds for this start: once each VIP's has been deleted, the watch is over.
     std::set<std::string> seen;
     bool done = watch_routes_and_neighbours("", kRouteWatch, [&]() {
-        auto deleted = sweep(ctx, v->vips);
+        auto deleted = sweep(ctx, *v);
         seen.insert(deleted.begin(), deleted.end());
         return seen.size() == v->vips.size();
     });
@@ -118,12 +99,7 @@ void worker(const Config& cfg, const FlowOptions& opts, const ContainerConfig& c
     CtLock lock(cfg.node.state_dir, ct.ctid, kLockWait);
     Report report;
     StepRunner runner(report, false);
-    std::vector<Step> steps = ct_host_cleanup_steps(ctx, v);
-    steps.push_back(ct_inside_step(ctx, v));
-    bool ok = true;
-    for (const auto& s : steps) ok = runner.run(s) && ok;
-    if (ok)
-        for (const auto& s : register_steps(ctx, v, true)) runner.run(s);
+    repair_running_ct(ctx, runner, v);
     log_report("CT " + ct.ctid + " after start", report);
 }
 
@@ -140,40 +116,21 @@ int worker_lock_fd(const Config& cfg, const std::string& ctid) {
     return fd;
 }
 
-constexpr int kWorkerLockFd = 3;
-
 void spawn_worker(const Config& cfg, const FlowOptions& opts, const ContainerConfig& ct) {
     int lock = worker_lock_fd(cfg, ct.ctid);
-    pid_t pid = ::fork();
-    if (pid < 0) throw Error(std::string("cannot fork the hook worker: ") + std::strerror(errno));
-    if (pid > 0) {
-        if (lock >= 0) ::close(lock);  // the worker's copy keeps the lock
-        int status = 0;
-        ::waitpid(pid, &status, 0);
-        return;
-    }
-    // Child: detach from vzctl's session and terminal, so vzctl neither waits for us nor
-    // kills us when it exits; the grandchild is reparented to init.
-    ::setsid();
-    if (::fork() != 0) ::_exit(0);
-    int null = ::open("/dev/null", O_RDWR);
-    ::dup2(null, 0);
-    ::dup2(null, 1);
-    ::dup2(null, 2);
-    if (lock >= 0 && lock != kWorkerLockFd) ::dup2(lock, kWorkerLockFd);
-    // Whatever else vzctl left open (its lock file, a caller's pipe) must not be held by a
-    // worker that outlives it: a reader of vzctl's output would wait for the worker's end.
-    ::close_range(lock >= 0 ? kWorkerLockFd + 1 : kWorkerLockFd, ~0U, 0);
-    int rc = 0;
-    try {
-        log_to_state_dir(cfg);
-        worker(cfg, opts, ct);
-    } catch (const std::exception& e) {
-        spdlog::error("CT {}: hook worker failed: {}", ct.ctid, e.what());
-        rc = 1;
-    }
-    spdlog::shutdown();
-    ::_exit(rc);
+    run_detached(lock, [&]() {
+        int rc = 0;
+        try {
+            log_to_state_dir(cfg);
+            worker(cfg, opts, ct);
+        } catch (const std::exception& e) {
+            spdlog::error("CT {}: hook worker failed: {}", ct.ctid, e.what());
+            rc = 1;
+        }
+        spdlog::shutdown();
+        return rc;
+    });
+    if (lock >= 0) ::close(lock);  // the worker's copy keeps the lock
 }
 
 }  // namespace
@@ -187,9 +144,9 @@ int run_hook(const Config& cfg, const FlowOptions& opts, const std::string& acti
     Ctx ctx{cfg, opts, seams};
     Report report;
     StepRunner runner(report, opts.dry_run);
+    auto v = std::make_shared<CtView>(ctx, *ct);
     if (action == "mount") {
         // Must hold before this script returns: vzctl announces the VIP right after.
-        auto v = std::make_shared<CtView>(ctx, *ct);
         if (!runner.run(arp_guard_step(ctx, v->vips))) {
             std::cerr << "vzlvs: CT " << ct->ctid << ": cannot guard its VIPs, refusing the start "
                       << "(the node would announce them on the LAN):\n"
@@ -198,15 +155,14 @@ int run_hook(const Config& cfg, const FlowOptions& opts, const std::string& acti
         }
         if (opts.dry_run) return 0;
         // vzctl is waiting for us: anything of the VIPs' on the node now is stale.
-        sweep(ctx, v->vips);
+        sweep_leaks(seams.netlink(), cfg.node.venet, owned_vips(*v));
         spawn_worker(cfg, opts, *ct);
         return 0;
     }
     // umount: the CT has stopped; stop the director sending it new connections.
     try {
         log_to_state_dir(cfg);
-        auto v = std::make_shared<CtView>(ctx, *ct);
-        for (const auto& s : drain_steps(ctx, v)) runner.run(s);
+        runner.run_all(drain_steps(ctx, v));
         log_report("CT " + ct->ctid + " stopped", report);
     } catch (const std::exception& e) {
         spdlog::warn("CT {}: drain at umount failed: {}", ct->ctid, e.what());

@@ -3,111 +3,36 @@
 // One thread, one loop. Between periodic passes it waits on a route/neighbour netlink
 // subscription (watch_routes_and_neighbours) and sweeps every VIP route on venet and every
 // proxy entry for a VIP as soon as a route appears; the wait ends at the next pass's deadline
-// or at once on SIGTERM/SIGINT (a self-pipe is the subscription's wake fd). The pass runs the
-// same steps as provision: the ARP guard, then for each running, provisioned container the
-// host cleanup, tunl0/VIP/rp_filter inside it and its registration with the director.
+// or at once on SIGTERM/SIGINT. The pass runs the ARP guard step, then for each running,
+// provisioned container the shared repair recipe (steps/repair.hpp).
 #include "commands/watch.hpp"
 
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
 #include <spdlog/spdlog.h>
-#include <unistd.h>
 
-#include <cerrno>
 #include <chrono>
-#include <climits>
-#include <cstring>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "steps/flow_internal.hpp"
-#include "config/validate.hpp"
 #include "base/lock.hpp"
-#include "base/embedded.hpp"
+#include "base/signals.hpp"
+#include "base/strings.hpp"
+#include "config/validate.hpp"
+#include "steps/guard_step.hpp"
+#include "steps/leaks.hpp"
+#include "steps/repair.hpp"
+#include "world/ct_view.hpp"
 
 namespace vzlvs {
 
 namespace {
 
-using namespace flow;
 using clock = std::chrono::steady_clock;
 
 // A pass does not wait long for a CT another vzlvs works on: it retries at the next pass.
 constexpr std::chrono::milliseconds kLockWait{1000};
-
-// ---- stopping -------------------------------------------------------------------------------
-
-volatile sig_atomic_t g_signal = 0;
-int g_wake_write = -1;
-
-extern "C" void on_stop_signal(int sig) {
-    const int saved = errno;
-    g_signal = sig;
-    if (g_wake_write >= 0) {
-        const ssize_t n = ::write(g_wake_write, "x", 1);
-        (void)n;  // full pipe: it is readable already
-    }
-    errno = saved;
-}
-
-// SIGTERM/SIGINT write to a pipe whose read end wakes every wait of the loop at once.
-// Handlers (not a blocked mask + signalfd) so that child processes start with default
-// dispositions and nothing depends on which thread the signal is delivered to.
-class StopSignals {
-  public:
-    StopSignals() {
-        int fds[2];
-        if (::pipe2(fds, O_NONBLOCK | O_CLOEXEC) != 0)
-            throw Error(std::string("cannot create the stop pipe: ") + std::strerror(errno));
-        read_ = fds[0];
-        write_ = fds[1];
-        g_signal = 0;
-        g_wake_write = write_;
-        struct sigaction sa {};
-        sa.sa_handler = on_stop_signal;
-        sa.sa_flags = SA_RESTART;
-        sigemptyset(&sa.sa_mask);
-        ::sigaction(SIGTERM, &sa, &old_term_);
-        ::sigaction(SIGINT, &sa, &old_int_);
-    }
-    ~StopSignals() {
-        ::sigaction(SIGTERM, &old_term_, nullptr);
-        ::sigaction(SIGINT, &old_int_, nullptr);
-        g_wake_write = -1;
-        ::close(read_);
-        ::close(write_);
-    }
-    StopSignals(const StopSignals&) = delete;
-    StopSignals& operator=(const StopSignals&) = delete;
-
-    int fd() const { return read_; }
-    bool requested() const { return g_signal != 0; }
-    const char* name() const { return g_signal == SIGINT ? "SIGINT" : "SIGTERM"; }
-
-    // Waits until `until` or a stop signal, whichever is first. For when the netlink
-    // subscription itself failed: the loop must still honour its deadline and signals.
-    void wait_until(clock::time_point until) const {
-        while (!requested()) {
-            const auto left = std::chrono::ceil<std::chrono::milliseconds>(until - clock::now());
-            if (left.count() <= 0) return;
-            pollfd p{read_, POLLIN, 0};
-            const int rc =
-                ::poll(&p, 1, static_cast<int>(std::min<long long>(left.count(), INT_MAX)));
-            if (rc < 0 && errno != EINTR)
-                throw Error(std::string("cannot wait for the next pass (poll): ") +
-                            std::strerror(errno));
-        }
-    }
-
-  private:
-    int read_ = -1, write_ = -1;
-    struct sigaction old_term_ {
-    }, old_int_{};
-};
 
 // ---- logging --------------------------------------------------------------------------------
 
@@ -121,43 +46,13 @@ void log_repair(const std::string& scope, const std::string& step, const std::st
 
 // ---- the event-driven sweep -----------------------------------------------------------------
 
-struct OwnedVip {
-    std::string vip;
-    std::string scope;  // "ct 101": the container whose service has this VIP
-};
-
-std::vector<OwnedVip> owned_vips(const Config& cfg) {
-    std::vector<OwnedVip> out;
-    for (const auto& [_, ct] : cfg.containers)
-        for (const auto& vip : cfg.vips_of(ct)) out.push_back({vip, "ct " + ct.ctid});
-    return out;
-}
-
 // Deletes every route to a VIP on venet and every proxy entry for a VIP, whoever added them.
-// Step names match ct_host_cleanup_steps(), so a repair reads the same from either path.
 void sweep(Netlink& nl, const std::string& venet, const std::vector<OwnedVip>& vips) {
-    const std::string route_step = "no VIP route on " + venet;
-    const std::string proxy_step = "no proxy-ARP entry for VIP";
-    for (const auto& [vip, scope] : vips) {
-        const VipLeaks leaks = find_leaks(nl, venet, vip);
-        for (const auto& r : leaks.routes) {
-            try {
-                nl.delete_route(r);
-                log_repair(scope, route_step, "deleted " + r.str());
-            } catch (const std::exception& e) {
-                spdlog::warn("failed: {}: {}: cannot delete {}: {}", scope, route_step, r.str(),
-                             e.what());
-            }
-        }
-        for (const auto& p : leaks.proxies) {
-            try {
-                nl.delete_proxy_neighbour(p);
-                log_repair(scope, proxy_step, "deleted proxy " + p.ip + " dev " + p.dev);
-            } catch (const std::exception& e) {
-                spdlog::warn("failed: {}: {}: cannot delete proxy {} dev {}: {}", scope, proxy_step,
-                             p.ip, p.dev, e.what());
-            }
-        }
+    for (const auto& o : sweep_leaks(nl, venet, vips).outcomes) {
+        if (o.status == Status::failed)
+            spdlog::warn("failed: {}: {}: {}", o.scope, o.name, o.detail);
+        else
+            log_repair(o.scope, o.name, o.detail);
     }
 }
 
@@ -174,7 +69,7 @@ class Watcher {
         Ctx ctx{cfg_, opts_, seams};
         Report report;
         StepRunner runner(report, false);
-        runner.run(arp_guard_step(ctx, all_vips(cfg_)));
+        runner.run(arp_guard_step(ctx, cfg_.all_vips()));
         for (const auto& [ctid, ct] : cfg_.containers) {
             if (stop_.requested()) break;
             auto v = std::make_shared<CtView>(ctx, ct);
@@ -213,9 +108,7 @@ class Watcher {
             spdlog::debug("{}: busy, retried at the next pass: {}", v->scope(), e.what());
             return;
         }
-        for (const auto& s : ct_host_cleanup_steps(ctx, v)) runner.run(s);
-        if (!runner.run(ct_inside_step(ctx, v))) return;  // never register what cannot serve
-        for (const auto& s : register_steps(ctx, v, true)) runner.run(s);
+        repair_running_ct(ctx, runner, v);
     }
 
     void log_outcomes(const Report& report) {
@@ -269,20 +162,6 @@ WatchOptions parse_watch_options(const std::string& interval) {
     return w;
 }
 
-std::string render_watch_unit(const std::string& vzlvs, const std::string& config) {
-    for (const std::string* p : {&vzlvs, &config}) {
-        const bool ok = !p->empty() && p->front() == '/' &&
-                        p->find_first_not_of(
-                            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-                            "0123456789/._+@-") == std::string::npos;
-        if (!ok)
-            throw UsageError("cannot write " + *p +
-                             " into a systemd unit: use an absolute path of letters, digits "
-                             "and / . _ + @ - only");
-    }
-    return render_template("templates/vzlvs-watch.service", {{"VZLVS", vzlvs}, {"CONFIG", config}});
-}
-
 int run_watch(const Config& cfg, const FlowOptions& opts, const WatchOptions& wopts) {
     if (opts.dry_run)
         throw UsageError(
@@ -299,7 +178,7 @@ int run_watch(const Config& cfg, const FlowOptions& opts, const WatchOptions& wo
     spdlog::info(
         "watching {} VIP(s) of {} container(s): leaked routes are removed as they "
         "appear, a full pass runs every {}",
-        vips.size(), cfg.containers.size(), validate::format_duration(wopts.interval));
+        vips.size(), cfg.containers.size(), format_duration(wopts.interval));
 
     bool subscribed_logged = false;
     std::unique_ptr<Netlink> nl;  // kept while it works; remade after an error

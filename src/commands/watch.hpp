@@ -8,8 +8,7 @@
 #include <chrono>
 #include <string>
 
-#include "config/config.hpp"
-#include "commands/flows.hpp"
+#include "world/ctx.hpp"
 
 namespace vzlvs {
 
@@ -20,12 +19,6 @@ struct WatchOptions {
 // `--interval 30s` (the config file's duration syntax: ms, s, m, h, bare seconds). Throws
 // UsageError for anything else.
 WatchOptions parse_watch_options(const std::string& interval);
-
-// templates/vzlvs-watch.service with ExecStart=`<vzlvs> -c <config> watch`, for bootstrap to
-// install as /etc/systemd/system/vzlvs-watch.service. Both must be absolute paths of
-// [A-Za-z0-9/._+@-] only (systemd would split or expand anything else); UsageError otherwise.
-std::string render_watch_unit(const std::string& vzlvs = "/usr/sbin/vzlvs",
-                              const std::string& config = "/etc/vzlvs/vzlvs.conf");
 
 // Runs until SIGTERM or SIGINT, then returns 0. Throws UsageError (exit 2) before doing
 // anything when the configuration gives it nothing to watch or --dry-run is set.

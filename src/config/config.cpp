@@ -59,6 +59,14 @@ std::vector<std::string> Config::vips_of(const ContainerConfig& ct) const {
     return vips;
 }
 
+std::vector<std::string> Config::all_vips() const {
+    std::vector<std::string> vips;
+    for (const auto& [_, ct] : containers)
+        for (const auto& v : vips_of(ct))
+            if (std::find(vips.begin(), vips.end(), v) == vips.end()) vips.push_back(v);
+    return vips;
+}
+
 std::filesystem::path Config::global_vz_conf() const {
     std::filesystem::path dir = node.vz_conf_dir;
     // "/etc/vz/conf/" has an empty filename; its parent would be /etc/vz/conf itself.

@@ -75,6 +75,8 @@ struct Config {
     const ContainerConfig* container(const std::string& ctid) const;
     // VIPs a container must carry, one per distinct VIP of its services, in config order.
     std::vector<std::string> vips_of(const ContainerConfig& ct) const;
+    // Every VIP of every container, each once, in config order.
+    std::vector<std::string> all_vips() const;
     // The global vz.conf beside vz_conf_dir (/etc/vz/conf → /etc/vz/vz.conf).
     std::filesystem::path global_vz_conf() const;
 };

@@ -2,8 +2,9 @@
 #include <algorithm>
 #include <sstream>
 
-#include "config/validate.hpp"
+#include "base/strings.hpp"
 #include "config/config.hpp"
+#include "config/validate.hpp"
 
 namespace vzlvs {
 namespace {
@@ -22,14 +23,6 @@ const char* modules_name(ModulesPersist m) {
             return "none";
     }
     return "auto";
-}
-
-// A file name may hold a newline; in the header comment it would end the comment.
-std::string printable(const std::string& s) {
-    std::string out = s;
-    std::replace_if(
-        out.begin(), out.end(), [](unsigned char c) { return c < 0x20 || c == 0x7f; }, '?');
-    return out;
 }
 
 void optional_path(std::ostream& out, const char* key, const std::filesystem::path& p,
@@ -58,7 +51,8 @@ const char* to_string(CheckType c) {
 std::string render_config(const Config& cfg) {
     std::ostringstream out;
     out << "# vzlvs effective configuration: every default is filled in.\n";
-    if (!cfg.source.empty()) out << "# Read from " << printable(cfg.source.string()) << ".\n";
+    if (!cfg.source.empty())
+        out << "# Read from " << printable(cfg.source.string(), std::string::npos) << ".\n";
     out << "# The director token is never shown; token_file names where it is read from.\n";
 
     const NodeConfig& n = cfg.node;
@@ -70,7 +64,7 @@ std::string render_config(const Config& cfg) {
         << "state_dir = " << n.state_dir.string() << "\n"
         << "restart = " << restart_name(n.restart) << "\n";
     if (n.uplinks.empty()) out << "# uplinks: empty, so every UP link but venet and loopback\n";
-    out << "uplinks =" << (n.uplinks.empty() ? "" : " ") << validate::join(n.uplinks, " ") << "\n"
+    out << "uplinks =" << (n.uplinks.empty() ? "" : " ") << join(n.uplinks, " ") << "\n"
         << "modules_persist = " << modules_name(n.modules_persist) << "\n"
         << "all_rp_filter = " << (n.all_rp_filter == AllRpFilter::refuse ? "refuse" : "set") << "\n"
         << "sysctl_dir = " << n.sysctl_dir.string() << "\n"
@@ -87,9 +81,9 @@ std::string render_config(const Config& cfg) {
     out << "api = " << d.api << "\n";
     optional_path(out, "token_file", d.token_file, "so no token is sent");
     optional_path(out, "ca_file", d.ca_file, "so the system CAs are trusted");
-    out << "timeout = " << validate::format_duration(d.timeout) << "\n"
+    out << "timeout = " << format_duration(d.timeout) << "\n"
         << "retries = " << d.retries << "\n"
-        << "drain = " << validate::format_duration(d.drain) << "\n";
+        << "drain = " << format_duration(d.drain) << "\n";
 
     for (const auto& [name, s] : cfg.services) {
         out << "\n[service " << name << "]\n"
@@ -101,7 +95,7 @@ std::string render_config(const Config& cfg) {
             << "check_path = " << s.check_path << "\n"
             << "check_expect = " << s.check_expect << "\n"
             << "check_interval = "
-            << validate::format_duration(
+            << format_duration(
                    std::chrono::duration_cast<std::chrono::milliseconds>(s.check_interval))
             << "\n";
     }
@@ -114,7 +108,7 @@ std::string render_config(const Config& cfg) {
     });
     for (const ContainerConfig* ct : cts) {
         out << "\n[container " << ct->ctid << "]\n"
-            << "services = " << validate::join(ct->services, " ") << "\n"
+            << "services = " << join(ct->services, " ") << "\n"
             << "weight = " << ct->weight << "\n";
         if (ct->address.empty()) {
             out << "# address: not set, so the first venet IP that is not a VIP\n";

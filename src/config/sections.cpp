@@ -6,6 +6,8 @@
 #include <functional>
 #include <set>
 
+#include "base/strings.hpp"
+#include "config/ctid.hpp"
 #include "config/internal.hpp"
 #include "config/validate.hpp"
 
@@ -99,7 +101,7 @@ std::set<std::string> apply(const RawSection& s, const std::string& form,
             std::find_if(keys.begin(), keys.end(), [&](const Key& k) { return k.name == e.key; });
         if (it == keys.end()) {
             problems.add(e.line, s.label(), e.key,
-                         "unknown key in " + form + "; allowed: " + validate::join(names) +
+                         "unknown key in " + form + "; allowed: " + join(names) +
                              validate::suggestion(e.key, names));
             continue;
         }
@@ -275,7 +277,7 @@ void service_section(const RawSection& s, Config& cfg, Problems& problems) {
 }
 
 void container_section(const RawSection& s, const RawConfig& raw, Config& cfg, Problems& problems) {
-    std::string bad_id = validate::ctid(s.arg);
+    std::string bad_id = check_legacy_ctid(s.arg);
     if (!bad_id.empty()) {
         problems.add(s.line, s.label(), "", "bad container ID: " + bad_id);
         return;
@@ -301,12 +303,12 @@ void container_section(const RawSection& s, const RawConfig& raw, Config& cfg, P
                      why.push_back("service `" + name + "` is listed twice");
                  } else if (!cfg.services.count(name) && !raw.find("service", name)) {
                      why.push_back("no [service " + name + "] is defined (defined: " +
-                                   (defined.empty() ? "none" : validate::join(defined)) + ")" +
+                                   (defined.empty() ? "none" : join(defined)) + ")" +
                                    validate::suggestion(name, defined));
                  }
              }
              ct.services = names;
-             return validate::join(why, "; ");
+             return join(why, "; ");
          }},
         {"weight", integer_into(&ct.weight, 1, 65535)},
         {"address",

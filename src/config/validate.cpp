@@ -6,6 +6,8 @@
 #include <cctype>
 #include <cstring>
 
+#include "base/strings.hpp"
+
 namespace vzlvs::validate {
 namespace {
 
@@ -93,23 +95,6 @@ std::string name_token(const std::string& v) {
                    (c > 0x20 && c < 0x7f ? quote(std::string(1, c)) : std::string("a blank")) +
                    allowed;
         }
-    }
-    return "";
-}
-
-std::string ctid(const std::string& v) {
-    const char* range = "2..2147483647 without leading zeros";
-    if (!all_digits(v)) {
-        return quote(v) + " is not a CT ID: OpenVZ legacy CT IDs are numbers (" + range + ")";
-    }
-    if (v.size() > 1 && v[0] == '0') {
-        return quote(v) + " has a leading zero: write CT IDs as vzctl does (" + range + ")";
-    }
-    if (v.size() > 10 || std::stoull(v) > 2147483647ULL) {
-        return quote(v) + " is too large: OpenVZ CT IDs are " + range;
-    }
-    if (v == "0" || v == "1") {
-        return "CT ID " + v + " is reserved by OpenVZ for the host; use " + range;
     }
     return "";
 }
@@ -282,20 +267,6 @@ std::string suggestion(const std::string& given, const std::vector<std::string>&
         }
     }
     return best.empty() || best == given ? "" : "; did you mean `" + best + "`?";
-}
-
-std::string join(const std::vector<std::string>& items, const std::string& sep) {
-    std::string out;
-    for (const auto& item : items) out += (out.empty() ? "" : sep) + item;
-    return out;
-}
-
-std::string format_duration(std::chrono::milliseconds d) {
-    long long ms = d.count();
-    if (ms > 0 && ms % (3600 * 1000) == 0) return std::to_string(ms / (3600 * 1000)) + "h";
-    if (ms > 0 && ms % (60 * 1000) == 0) return std::to_string(ms / (60 * 1000)) + "m";
-    if (ms % 1000 == 0) return std::to_string(ms / 1000) + "s";
-    return std::to_string(ms) + "ms";
 }
 
 }  // namespace vzlvs::validate

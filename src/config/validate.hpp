@@ -15,8 +15,6 @@ constexpr std::size_t kMaxLine = 199;
 
 // Names that end up in backend IDs, URL paths and file names: [A-Za-z0-9][A-Za-z0-9._-]{0,62}.
 std::string name_token(const std::string& v);
-// An OpenVZ legacy CT ID: decimal 2..2147483647 without leading zeros (0 and 1 are the host's).
-std::string ctid(const std::string& v);
 // Absolute, no ".." component, no control characters.
 std::string absolute_path(const std::string& v);
 // A Linux interface name as the kernel accepts it (dev_valid_name).
@@ -39,9 +37,4 @@ std::string one_of(const std::string& v, const std::vector<std::string>& allowed
 
 // "; did you mean `x`?" when one candidate is close to given, else "".
 std::string suggestion(const std::string& given, const std::vector<std::string>& candidates);
-// Joins a list for messages: "a, b, c".
-std::string join(const std::vector<std::string>& items, const std::string& sep = ", ");
-// The shortest exact spelling of d in the units duration() accepts ("90s" → "90s", 2 min → "2m").
-std::string format_duration(std::chrono::milliseconds d);
-
 }  // namespace vzlvs::validate

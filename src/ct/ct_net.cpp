@@ -1,17 +1,82 @@
 #include "ct/ct_net.hpp"
 
 #include <algorithm>
+#include <functional>
 #include <sstream>
 
 #include "base/embedded.hpp"
+#include "base/strings.hpp"
+#include "net/desired_sysctls.hpp"
 
 namespace vzlvs {
 
 namespace {
 
-const char* kScript = "templates/ct-net.sh";
+using Field = std::function<void(CtNetState&, const std::string&)>;
 
-const std::string& script() { return embedded_files().at(kScript); }
+unsigned number(const std::string& v, const char* what) {
+    return static_cast<unsigned>(parse_unsigned(v, std::string("in-CT ") + what));
+}
+
+// One row per key ct-net.sh prints: adding an in-CT observation is one row here and one
+// echo in the script.
+const std::map<std::string, Field>& fields() {
+    static const std::map<std::string, Field> f = {
+        {"tunl0", [](CtNetState& s, const std::string& v) { s.tunl0 = v == "present"; }},
+        {"kind", [](CtNetState& s, const std::string& v) { s.kind = v; }},
+        {"up", [](CtNetState& s, const std::string& v) { s.up = v == "1"; }},
+        {"mtu",
+         [](CtNetState& s, const std::string& v) {
+             if (v != "-") s.mtu = number(v, "tunl0 mtu");
+         }},
+        {"addr", [](CtNetState& s, const std::string& v) { s.addrs.push_back(v); }},
+        {"sysctl",
+         [](CtNetState& s, const std::string& v) {
+             const auto sp = v.find(' ');
+             if (sp == std::string::npos) throw Error("in-CT sysctl line without a value");
+             s.sysctls[v.substr(0, sp)] = v.substr(sp + 1);
+         }},
+        {"fb_tunnels",
+         [](CtNetState& s, const std::string& v) {
+             if (v != "-") s.fb_tunnels = number(v, "fb_tunnels_only_for_init_net");
+         }},
+        {"persist",
+         [](CtNetState& s, const std::string& v) {
+             if (v == "ok")
+                 s.persist = CtNetState::Persist::ok;
+             else if (v == "missing")
+                 s.persist = CtNetState::Persist::missing;
+             else if (v == "differs")
+                 s.persist = CtNetState::Persist::differs;
+             else
+                 throw Error("in-CT persist: \"" + printable(v, 40) +
+                             "\" is not ok|missing|differs");
+         }},
+        {"venet", [](CtNetState& s, const std::string& v) { s.venet.push_back(v); }},
+        {"advmss",
+         [](CtNetState& s, const std::string& v) {
+             if (!v.empty()) s.advmss = number(v, "advmss");
+         }},
+    };
+    return f;
+}
+
+const char* to_string(CtNetState::Persist p) {
+    switch (p) {
+        case CtNetState::Persist::ok:
+            return "ok";
+        case CtNetState::Persist::missing:
+            return "missing";
+        case CtNetState::Persist::differs:
+            return "differs";
+    }
+    return "?";
+}
+
+std::string sysctl_or(const CtNetState& s, const std::string& key) {
+    auto it = s.sysctls.find(key);
+    return it == s.sysctls.end() ? "?" : it->second;
+}
 
 }  // namespace
 
@@ -32,95 +97,96 @@ std::string CtNetState::problems(const std::vector<std::string>& vips, bool chec
         for (const auto& v : vips)
             if (!has_addr(v)) p.push_back(v + "/32 not on tunl0");
     }
-    if (rp_all != "0" || rp_dev != "0")
-        p.push_back("rp_filter all=" + rp_all + " tunl0=" + rp_dev +
-                    " (the kernel uses the max: must both be 0)");
-    if (arp_ignore != "1" || arp_announce != "2")
-        p.push_back("ARP hardening arp_ignore=" + arp_ignore + " arp_announce=" + arp_announce +
-                    " (want 1 and 2: the CT must never answer or announce the VIP)");
-    if (persist != "ok") p.push_back("in-container sysctl file " + persist);
-    std::string s;
-    for (const auto& x : p) s += (s.empty() ? "" : "; ") + x;
-    return s;
+    for (const auto& row : ct_sysctls()) {
+        const std::string have = sysctl_or(*this, row.key);
+        if (have != row.value)
+            p.push_back(row.key + "=" + have + ", want " + row.value + " (" + row.why + ")");
+    }
+    if (persist != Persist::ok)
+        p.push_back(std::string("in-container sysctl file ") + to_string(persist));
+    return join(p, "; ");
 }
 
 std::string CtNetState::summary() const {
     if (!tunl0) return "no tunl0";
     std::string s = "tunl0 " + kind + (up ? " up" : " down");
     for (const auto& a : addrs) s += ", " + a;
-    s += ", rp_filter all=" + rp_all + " tunl0=" + rp_dev;
+    s += ", rp_filter all=" + sysctl_or(*this, "net.ipv4.conf.all.rp_filter") +
+         " tunl0=" + sysctl_or(*this, "net.ipv4.conf.tunl0.rp_filter");
     return s;
 }
 
 CtNetState parse_ct_net_output(const std::string& out) {
+    if (out.size() > kCtNetOutputMax)
+        throw Error("in-CT state: " + std::to_string(out.size()) + " bytes of output, more than " +
+                    std::to_string(kCtNetOutputMax) + ": refused");
     CtNetState st;
     std::istringstream in(out);
     std::string line;
     while (std::getline(in, line)) {
         auto eq = line.find('=');
         if (eq == std::string::npos) continue;
-        std::string k = line.substr(0, eq), v = line.substr(eq + 1);
-        if (k == "tunl0")
-            st.tunl0 = v == "present";
-        else if (k == "kind")
-            st.kind = v;
-        else if (k == "up")
-            st.up = v == "1";
-        else if (k == "mtu")
-            st.mtu = v;
-        else if (k == "addr")
-            st.addrs.push_back(v);
-        else if (k == "rp_all")
-            st.rp_all = v;
-        else if (k == "rp_dev")
-            st.rp_dev = v;
-        else if (k == "arp_ignore")
-            st.arp_ignore = v;
-        else if (k == "arp_announce")
-            st.arp_announce = v;
-        else if (k == "fb_tunnels")
-            st.fb_tunnels = v;
-        else if (k == "persist")
-            st.persist = v;
-        else if (k == "venet")
-            st.venet.push_back(v);
-        else if (k == "advmss")
-            st.advmss = v;
+        auto f = fields().find(line.substr(0, eq));
+        if (f != fields().end()) f->second(st, line.substr(eq + 1));
     }
     return st;
 }
 
-CtNetState VzctlCtNet::run(const std::string& action, const std::string& ctid,
-                           const std::vector<std::string>& vips) {
+std::string ct_net_script() {
+    std::string rows;
+    for (const auto& r : ct_sysctls()) {
+        // The rows travel inside '…' in the script, one per line, split on blanks.
+        const std::string line = r.key + " " + r.value + " " + r.why;
+        if (line.find_first_of("'\n") != std::string::npos ||
+            r.key.find(' ') != std::string::npos || r.value.find(' ') != std::string::npos)
+            throw Error("desired sysctl row cannot be rendered into ct-net.sh: " + line);
+        rows += (rows.empty() ? "" : "\n") + line;
+    }
+    return render_template("templates/ct-net.sh", {{"SYSCTLS", rows}});
+}
+
+CtNetState ExecCtNet::run(const std::string& action, const std::string& ctid,
+                          const std::vector<std::string>& vips) {
     // The script travels as an argument, not on stdin: it then reaches the CT whatever a
-    // vzctl does with its standard input (Vzctl::exec quotes it for exec2's `bash -c`).
-    std::vector<std::string> argv{"sh", "-c", script(), "vzlvs-ct-net", action};
+    // vzctl does with its standard input (the driver quotes it for exec2's `bash -c`).
+    std::vector<std::string> argv{"sh", "-c", ct_net_script(), "vzlvs-ct-net", action};
     argv.insert(argv.end(), vips.begin(), vips.end());
-    RunResult r = vzctl_.exec(ctid, argv);
+    RunResult r = containers_.exec(ctid, argv);
     if (r.timed_out) throw Error("in CT " + ctid + ": ct-net " + action + " timed out");
-    if (r.exit_code == 3) throw Error("in CT " + ctid + ": " + r.err);
+    if (r.exit_code == 3) throw Error("in CT " + ctid + ": " + printable(r.err));
     if (!r.ok()) {
         std::string why = r.err.empty() ? r.out : r.err;
         while (!why.empty() && why.back() == '\n') why.pop_back();
         throw Error("in CT " + ctid + ": ct-net " + action + " failed (exit " +
-                    std::to_string(r.exit_code) + "): " + why);
+                    std::to_string(r.exit_code) + "): " + printable(why));
     }
-    CtNetState st = parse_ct_net_output(r.out);
-    if (r.out.find("tunl0=") == std::string::npos || st.persist.empty())
+    CtNetState st;
+    try {
+        st = parse_ct_net_output(r.out);
+    } catch (const Error& e) {
+        throw Error("in CT " + ctid + ": " + e.what());
+    }
+    if (r.out.find("tunl0=") == std::string::npos || r.out.find("persist=") == std::string::npos)
         throw Error("in CT " + ctid + ": ct-net " + action +
                     " printed no state (is /bin/sh there? vzctl exec2 output: " +
-                    (r.out.empty() ? r.err : r.out) + ")");
+                    printable(r.out.empty() ? r.err : r.out) + ")");
     return st;
 }
 
-CtNetState VzctlCtNet::observe(const std::string& ctid, const std::vector<std::string>& vips) {
+CtNetState ExecCtNet::observe(const std::string& ctid, const std::vector<std::string>& vips) {
     return run("observe", ctid, vips);
 }
-CtNetState VzctlCtNet::apply(const std::string& ctid, const std::vector<std::string>& vips) {
+CtNetState ExecCtNet::apply(const std::string& ctid, const std::vector<std::string>& vips) {
     return run("apply", ctid, vips);
 }
-CtNetState VzctlCtNet::remove(const std::string& ctid, const std::vector<std::string>& vips) {
+CtNetState ExecCtNet::remove(const std::string& ctid, const std::vector<std::string>& vips) {
     return run("remove", ctid, vips);
+}
+
+std::string ExecCtNet::describe(const std::string& action, const std::string& ctid,
+                                const std::vector<std::string>& vips) const {
+    return "vzctl exec2 " + ctid + " sh -c <ct-net.sh> vzlvs-ct-net " + action +
+           (vips.empty() ? "" : " " + join(vips, " "));
 }
 
 std::string ct_start_block(const std::vector<std::string>& vips) {
@@ -130,7 +196,7 @@ std::string ct_start_block(const std::vector<std::string>& vips) {
     // carries on; the mount hook's worker verifies and repairs once the CT runs.
     return "# LVS-TUN real-server setup, run by vzctl inside the CT at every start.\n"
            "(\nset -- " +
-           args + "\n" + script() +
+           args + "\n" + ct_net_script() +
            "\n) >/dev/null || echo \"vzlvs: in-container setup failed; the vzlvs mount hook "
            "will retry once the container runs\" >&2\n";
 }

@@ -1,24 +1,31 @@
-// In-container network state (tunl0, VIP/32, rp_filter, ARP sysctls, persistence), reached
-// through `vzctl exec2` running templates/ct-net.sh: legacy OpenVZ offers no other way in.
+// In-container network state (tunl0, VIP/32, the desired sysctls, their persistence), read and
+// changed by templates/ct-net.sh run inside the CT through the container manager's exec:
+// legacy OpenVZ offers no other way in. The script's output comes from a container whose
+// root may be hostile: it is bounded, and every field is parsed once into a typed value here.
 #pragma once
 
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
-#include "ct/vzctl.hpp"
+#include "ct/manager.hpp"
 
 namespace vzlvs {
 
 struct CtNetState {
+    enum class Persist { ok, missing, differs };
+
     bool tunl0 = false;
     std::string kind;  // "ipip" on a real node
     bool up = false;
-    std::string mtu;
-    std::vector<std::string> addrs;  // "192.0.2.10/32"
-    std::string rp_all, rp_dev, arp_ignore, arp_announce, fb_tunnels;
-    std::string persist;             // ok | missing | differs
-    std::vector<std::string> venet;  // addresses on the CT's venet0 ("192.0.2.10/32")
-    std::string advmss;              // advmss of the CT's default route; "" when unset
+    std::optional<unsigned> mtu;
+    std::vector<std::string> addrs;              // "192.0.2.10/32"
+    std::map<std::string, std::string> sysctls;  // key → value read ("-": unreadable)
+    std::optional<unsigned> fb_tunnels;          // net.core.fb_tunnels_only_for_init_net
+    Persist persist = Persist::missing;          // /etc/sysctl.d/zz-vzlvs.conf
+    std::vector<std::string> venet;              // addresses on the CT's venet0
+    std::optional<unsigned> advmss;              // of the CT's default route, when set
 
     bool has_addr(const std::string& vip) const;
     // Empty when every VIP is served as LVS-TUN needs it; otherwise what is wrong, in words.
@@ -28,7 +35,15 @@ struct CtNetState {
     std::string summary() const;  // "tunl0 ipip up, 192.0.2.10/32, rp_filter all=0 tunl0=0"
 };
 
+// Output larger than this is refused, not parsed: the script prints well under 4 KiB.
+constexpr std::size_t kCtNetOutputMax = 64 * 1024;
+
+// Parses ct-net.sh's `key=value` lines. Throws Error for a value that does not parse, naming
+// the field; unknown keys are ignored (an older or newer script).
 CtNetState parse_ct_net_output(const std::string& out);
+
+// templates/ct-net.sh with the container rows of the desired-sysctl table filled in.
+std::string ct_net_script();
 
 class CtNet {
   public:
@@ -36,19 +51,25 @@ class CtNet {
     virtual CtNetState observe(const std::string& ctid, const std::vector<std::string>& vips) = 0;
     virtual CtNetState apply(const std::string& ctid, const std::vector<std::string>& vips) = 0;
     virtual CtNetState remove(const std::string& ctid, const std::vector<std::string>& vips) = 0;
+    // How `action` reaches the CT, for plans: "vzctl exec2 101 sh -c <ct-net.sh> ...".
+    virtual std::string describe(const std::string& action, const std::string& ctid,
+                                 const std::vector<std::string>& vips) const = 0;
 };
 
-class VzctlCtNet : public CtNet {
+// Runs ct-net.sh through ContainerManager::exec.
+class ExecCtNet : public CtNet {
   public:
-    explicit VzctlCtNet(Vzctl& vzctl) : vzctl_(vzctl) {}
+    explicit ExecCtNet(ContainerManager& containers) : containers_(containers) {}
     CtNetState observe(const std::string& ctid, const std::vector<std::string>& vips) override;
     CtNetState apply(const std::string& ctid, const std::vector<std::string>& vips) override;
     CtNetState remove(const std::string& ctid, const std::vector<std::string>& vips) override;
+    std::string describe(const std::string& action, const std::string& ctid,
+                         const std::vector<std::string>& vips) const override;
 
   private:
     CtNetState run(const std::string& action, const std::string& ctid,
                    const std::vector<std::string>& vips);
-    Vzctl& vzctl_;
+    ContainerManager& containers_;
 };
 
 // The CTID.start block: the same script, run by vzctl inside the CT at every start before

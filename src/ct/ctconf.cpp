@@ -8,7 +8,7 @@
 #include <sstream>
 
 #include "base/error.hpp"
-#include "ct/vzctl.hpp"
+#include "config/ctid.hpp"
 
 namespace vzlvs {
 namespace {

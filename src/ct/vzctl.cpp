@@ -6,9 +6,12 @@
 #include <string.h>
 
 #include <cctype>
+#include <filesystem>
 #include <sstream>
 #include <thread>
 
+#include "base/shell.hpp"
+#include "config/ctid.hpp"
 #include "config/validate.hpp"
 
 namespace vzlvs {
@@ -51,22 +54,6 @@ std::string seconds_text(std::chrono::milliseconds d) {
 std::string signal_name(int sig) {
     const char* abbrev = sigabbrev_np(sig);
     return abbrev ? std::string("SIG") + abbrev : "signal " + std::to_string(sig);
-}
-
-bool is_vz7_name(const std::string& id) {
-    if (id.empty() || id.size() > 64) return false;
-    if (!std::isalnum(static_cast<unsigned char>(id[0]))) return false;
-    for (unsigned char c : id) {
-        if (!std::isalnum(c) && c != '-') return false;
-    }
-    return true;
-}
-
-bool all_digits(const std::string& s) {
-    for (unsigned char c : s) {
-        if (!std::isdigit(c)) return false;
-    }
-    return !s.empty();
 }
 
 void require_ctid(const std::string& ctid, const char* action) {
@@ -142,14 +129,6 @@ std::optional<CtStatus> parse_status_line(const std::string& line) {
         st.suspended = true;
     }
     return st;
-}
-
-std::string check_ctid(const std::string& ctid) {
-    if (all_digits(ctid)) return validate::ctid(ctid);
-    if (is_vz7_name(ctid)) return "";
-    return "\"" + ctid +
-           "\" is not a CT ID: use a legacy numeric ID (2..2147483647) or an OpenVZ 7 name of "
-           "1 to 64 letters, digits and '-', starting with a letter or digit";
 }
 
 std::string describe_vzctl_code(int code) {
@@ -233,14 +212,13 @@ VzctlError::VzctlError(std::vector<std::string> argv, int code, std::string stde
       code_(code),
       stderr_(std::move(stderr_text)) {}
 
-Vzctl::Vzctl(ProcessRunner& runner, std::string path, VzctlRetry retry)
-    : runner_(runner), path_(std::move(path)), retry_(retry) {}
+Vzctl::Vzctl(ProcessRunner& runner, std::string path, VzctlRetry retry,
+             std::filesystem::path conf_dir)
+    : runner_(runner), path_(std::move(path)), retry_(retry), conf_dir_(std::move(conf_dir)) {}
 
-RunResult Vzctl::call(std::vector<std::string> args, bool mutating,
+RunResult Vzctl::call(std::vector<std::string> argv, bool mutating,
                       std::chrono::milliseconds timeout) {
-    std::vector<std::string> argv{path_};
-    argv.insert(argv.end(), args.begin(), args.end());
-    const std::string ctid = args.size() > 1 ? args[1] : "?";
+    const std::string ctid = argv.size() > 2 ? argv[2] : "?";
     RunOptions opts;
     opts.timeout = timeout;
     const int attempts = std::max(1, retry_.attempts);
@@ -286,7 +264,7 @@ RunResult Vzctl::call(std::vector<std::string> args, bool mutating,
 
 CtStatus Vzctl::status(const std::string& ctid) {
     require_ctid(ctid, "query the status of");
-    RunResult r = call({"status", ctid}, false, timeouts.status);
+    RunResult r = call({path_, "status", ctid}, false, timeouts.status);
     std::istringstream in(r.out);
     std::string line;
     while (std::getline(in, line)) {
@@ -302,37 +280,59 @@ CtStatus Vzctl::status(const std::string& ctid) {
                 " really OpenVZ's vzctl?");
 }
 
-RunResult Vzctl::set_features(const std::string& ctid, const std::string& features) {
-    require_ctid(ctid, "set features on");
-    require_features(features, ctid);
-    return call({"set", ctid, "--features", features, "--save"}, true, timeouts.set);
+CtConfig Vzctl::config(const std::string& ctid) {
+    return read_ct_config(conf_dir_, ctid, conf_dir_.parent_path() / "vz.conf");
 }
 
-RunResult Vzctl::ipadd(const std::string& ctid, const std::string& ip) {
-    require_ctid(ctid, "add an IP address to");
-    require_ip(ip, ctid, "add an IP address");
-    return call({"set", ctid, "--ipadd", ip, "--save"}, true, timeouts.set);
+std::vector<std::string> Vzctl::containers() {
+    // vzctl 4 knows a CT by its <ctid>.conf in VE_CONFDIR (vzctl's env.c, ve_exist()).
+    std::vector<std::string> out;
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator(conf_dir_, ec)) {
+        if (e.path().extension() != ".conf") continue;
+        const std::string id = e.path().stem().string();
+        if (check_legacy_ctid(id).empty()) out.push_back(id);
+    }
+    return out;
 }
 
-RunResult Vzctl::ipdel(const std::string& ctid, const std::string& ip) {
-    require_ctid(ctid, "delete an IP address from");
-    require_ip(ip, ctid, "delete an IP address");
-    return call({"set", ctid, "--ipdel", ip, "--save"}, true, timeouts.set);
+std::filesystem::path Vzctl::action_script(const std::string& ctid, const std::string& action) {
+    require_ctid(ctid, "find the action scripts of");
+    return conf_dir_ / (ctid + "." + action);
 }
 
-RunResult Vzctl::start(const std::string& ctid) {
-    require_ctid(ctid, "start");
-    return call({"start", ctid}, true, timeouts.lifecycle);
+std::vector<std::string> Vzctl::argv(const CtChange& c) const {
+    using K = CtChange::Kind;
+    switch (c.kind) {
+        case K::set_features:
+            require_ctid(c.ctid, "set features on");
+            require_features(c.arg, c.ctid);
+            return {path_, "set", c.ctid, "--features", c.arg, "--save"};
+        case K::ipadd:
+            require_ctid(c.ctid, "add an IP address to");
+            require_ip(c.arg, c.ctid, "add an IP address");
+            return {path_, "set", c.ctid, "--ipadd", c.arg, "--save"};
+        case K::ipdel:
+            require_ctid(c.ctid, "delete an IP address from");
+            require_ip(c.arg, c.ctid, "delete an IP address");
+            return {path_, "set", c.ctid, "--ipdel", c.arg, "--save"};
+        case K::start:
+            require_ctid(c.ctid, "start");
+            return {path_, "start", c.ctid};
+        case K::stop:
+            require_ctid(c.ctid, "stop");
+            return {path_, "stop", c.ctid};
+        case K::restart:
+            require_ctid(c.ctid, "restart");
+            return {path_, "restart", c.ctid};
+    }
+    throw Error("unknown container change");
 }
 
-RunResult Vzctl::stop(const std::string& ctid) {
-    require_ctid(ctid, "stop");
-    return call({"stop", ctid}, true, timeouts.lifecycle);
-}
-
-RunResult Vzctl::restart(const std::string& ctid) {
-    require_ctid(ctid, "restart");
-    return call({"restart", ctid}, true, timeouts.lifecycle);
+RunResult Vzctl::run(const CtChange& c) {
+    const bool set = c.kind == CtChange::Kind::set_features || c.kind == CtChange::Kind::ipadd ||
+                     c.kind == CtChange::Kind::ipdel;
+    return call(argv(c), true, set ? timeouts.set : timeouts.lifecycle);
 }
 
 RunResult Vzctl::exec(const std::string& ctid, const std::vector<std::string>& argv,

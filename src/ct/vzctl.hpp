@@ -1,35 +1,23 @@
-// The vzctl seam: typed calls and typed errors on top of a ProcessRunner.
-// Behaviour it relies on is documented in docs/openvz.md (from vzctl 4.x sources).
+// The vzctl 4.x driver (legacy OpenVZ) of the container-manager seam: typed calls and typed
+// errors on top of a ProcessRunner. Behaviour it relies on: docs/openvz.md (vzctl 4.x sources).
 #pragma once
 
 #include <chrono>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "base/error.hpp"
 #include "base/process.hpp"
+#include "ct/manager.hpp"
 
 namespace vzlvs {
-
-struct CtStatus {
-    std::string ctid;
-    bool exists = false;  // `exist`: both <ctid>.conf and VE_PRIVATE are there
-    bool mounted = false;
-    bool running = false;
-    bool paused = false;     // OpenVZ 7 only
-    bool suspended = false;  // a stopped CT with a dump file (4.x), or OpenVZ 7's state word
-};
 
 // Parses `CTID 101 exist mounted running` (vzctl 4.x, optionally ending in ` suspended`) and
 // `VEID <id> exist|deleted mounted|unmounted running|paused|down|suspended` (OpenVZ 7).
 // Anything else gives nullopt.
 std::optional<CtStatus> parse_status_line(const std::string& line);
-
-// A CT ID vzlvs passes to vzctl: a legacy numeric ID (2..2147483647, no leading zero) or an
-// OpenVZ 7 name/UUID of [A-Za-z0-9-], 1..64 characters, starting with a letter or digit.
-// Returns "" when acceptable, else the reason.
-std::string check_ctid(const std::string& ctid);
 
 // vzctl exit codes vzlvs tells apart (vzctl include/vzerror.h).
 enum class VzctlCode : int {
@@ -61,9 +49,6 @@ class VzctlError : public Error {
 // What a vzctl exit code means, in words a user can act on.
 std::string describe_vzctl_code(int code);
 
-// Quotes one word for a POSIX shell ('…' with embedded quotes escaped).
-std::string shell_quote(const std::string& word);
-
 struct VzctlRetry {
     int attempts = 5;                            // for exit 9 (locked)
     std::chrono::milliseconds first_delay{200};  // doubles each time
@@ -79,39 +64,59 @@ struct VzctlTimeouts {
     std::chrono::milliseconds lifecycle{std::chrono::minutes(15)};
 };
 
-class Vzctl {
+class Vzctl : public ContainerManager {
   public:
-    Vzctl(ProcessRunner& runner, std::string path, VzctlRetry retry = {});
+    // conf_dir holds <ctid>.conf and the action scripts; vz.conf is beside it.
+    Vzctl(ProcessRunner& runner, std::string path, VzctlRetry retry = {},
+          std::filesystem::path conf_dir = "/etc/vz/conf");
 
+    std::string flavour() const override { return "vzctl 4 (legacy OpenVZ)"; }
     // Every call validates ctid (check_ctid) and IPs (dotted IPv4) first: UsageError.
     // A non-zero vzctl exit is a VzctlError; exit 9 still present after retry.attempts is a
     // BusyError; a timeout or a signal is an Error. The mutating calls return vzctl's output
     // because vzctl reports some things only as warnings on exit 0 (e.g. "Unable to set
     // features on a running container", which is still saved).
-    CtStatus status(const std::string& ctid);
-    RunResult set_features(const std::string& ctid, const std::string& features);  // "ipip:on"
-    RunResult ipadd(const std::string& ctid, const std::string& ip);  // --ipadd IP --save
-    RunResult ipdel(const std::string& ctid, const std::string& ip);  // --ipdel IP --save
-    RunResult start(const std::string& ctid);
-    RunResult stop(const std::string& ctid);
-    RunResult restart(const std::string& ctid);
+    CtStatus status(const std::string& ctid) override;
+    CtConfig config(const std::string& ctid) override;
+    std::vector<std::string> containers() override;
+    std::filesystem::path action_script(const std::string& ctid,
+                                        const std::string& action) override;
+    std::vector<std::string> argv(const CtChange& change) const override;
+    RunResult run(const CtChange& change) override;
+    RunResult exec(const std::string& ctid, const std::vector<std::string>& argv) override {
+        return exec(ctid, argv, std::nullopt);
+    }
+
+    RunResult set_features(const std::string& ctid, const std::string& features) {
+        return run(CtChange::features(ctid, features));
+    }
+    RunResult ipadd(const std::string& ctid, const std::string& ip) {
+        return run(CtChange::ipadd(ctid, ip));
+    }
+    RunResult ipdel(const std::string& ctid, const std::string& ip) {
+        return run(CtChange::ipdel(ctid, ip));
+    }
+    RunResult start(const std::string& ctid) { return run(CtChange::start(ctid)); }
+    RunResult stop(const std::string& ctid) { return run(CtChange::stop(ctid)); }
+    RunResult restart(const std::string& ctid) { return run(CtChange::restart(ctid)); }
     // Runs argv inside the CT via `vzctl exec2`, each word shell-quoted because vzctl joins
     // the words with spaces and hands them to `bash -c`. Returns the command's own result
     // (also on a timeout: see RunResult::timed_out); never retries, never throws for a
     // non-zero status, since exec2 cannot tell vzctl's own codes from the command's.
     RunResult exec(const std::string& ctid, const std::vector<std::string>& argv,
-                   const std::optional<std::string>& input = std::nullopt);
+                   const std::optional<std::string>& input);
 
     const std::string& path() const { return path_; }
 
     VzctlTimeouts timeouts;
 
   private:
-    RunResult call(std::vector<std::string> args, bool mutating,
+    RunResult call(std::vector<std::string> argv, bool mutating,
                    std::chrono::milliseconds timeout);  // retries exit 9
     ProcessRunner& runner_;
     std::string path_;
     VzctlRetry retry_;
+    std::filesystem::path conf_dir_;
 };
 
 }  // namespace vzlvs

@@ -94,8 +94,6 @@ class DirectorError : public Error {
     std::string director_message_;
 };
 
-std::unique_ptr<Director> make_gorb_director(const DirectorSettings&);
-
 // "<node>-<ctid>-<service>": unique across nodes and services, as gorb keys backends globally.
 // Throws UsageError if the result is not a valid ID.
 std::string backend_id(const std::string& node, const std::string& ctid,
@@ -104,16 +102,6 @@ std::string backend_id(const std::string& node, const std::string& ctid,
 // IDs go into URL paths: [A-Za-z0-9._-]{1,128}, and not "." or "..". Throws UsageError.
 void validate_director_id(const std::string& what, const std::string& id);
 bool is_valid_director_id(const std::string& id);
-
-// gorb's pulse recovery sets weight = int32(weight × health); a configured weight of 1 would
-// drop to 0 after a single failed check. Configured weights are multiplied by this factor
-// (IPVS weights are relative, so the balance is unchanged).
-inline constexpr int kGorbWeightScale = 100;
-int gorb_weight(int configured);  // throws UsageError when out of range
-
-// The request bodies the gorb dialect sends (JSON text), exposed for unit tests.
-std::string gorb_service_body(const ServiceSpec&);
-std::string gorb_backend_body(const BackendSpec&);
 
 // Drain: weight 0, wait `drain` for established connections to finish, then DELETE. The wait
 // is injectable so tests do not sleep. A backend that is already gone is not an error.

@@ -1,5 +1,7 @@
 // The gorb dialect (github.com/kobolog/gorb, see docs/director-api.md): PUT creates and answers
 // 409 when the object exists, backend IDs are global, GET reports the current weight.
+#include "director/gorb.hpp"
+
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -8,8 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
-#include "config/validate.hpp"
-#include "director/director.hpp"
+#include "base/strings.hpp"
 #include "director/http_client.hpp"
 
 namespace vzlvs {
@@ -257,7 +258,7 @@ class GorbDirector final : public Director {
         validate_director_id("backend ID", b.id);
     }
 
-    static std::string join(const std::vector<std::string>& v) { return validate::join(v, "; "); }
+    static std::string join(const std::vector<std::string>& v) { return vzlvs::join(v, "; "); }
 
     static std::string status_name(long long s) {
         switch (s) {

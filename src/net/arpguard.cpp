@@ -1,19 +1,19 @@
-// The backend-neutral parts of the ARP guard: validation, backend choice, `check` reporting and
-// vzctl's uplink rule.
+// The backend-neutral parts of the ARP guard: validation, backend choice, `check` reporting.
 #include "net/arpguard.hpp"
 
 #include <arpa/inet.h>
 
 #include <cctype>
 
-#include "config/validate.hpp"
 #include "base/process.hpp"
+#include "base/strings.hpp"
+#include "net/arpguard_detail.hpp"
 
 namespace vzlvs {
 
 namespace {
 
-std::string join(const std::vector<std::string>& v) { return validate::join(v, " "); }
+std::string spaced(const std::vector<std::string>& v) { return join(v, " "); }
 
 }  // namespace
 
@@ -32,9 +32,9 @@ const char* to_string(ArpGuardBackend b) {
 std::string GuardChanges::str() const {
     if (empty()) return "no change";
     std::vector<std::string> parts;
-    if (!added_vips.empty()) parts.push_back("added VIPs " + join(added_vips));
-    if (!added_devices.empty()) parts.push_back("guarded uplinks " + join(added_devices));
-    if (!repaired_devices.empty()) parts.push_back("repaired uplinks " + join(repaired_devices));
+    if (!added_vips.empty()) parts.push_back("added VIPs " + spaced(added_vips));
+    if (!added_devices.empty()) parts.push_back("guarded uplinks " + spaced(added_devices));
+    if (!repaired_devices.empty()) parts.push_back("repaired uplinks " + spaced(repaired_devices));
     std::string out;
     for (const auto& p : parts) out += (out.empty() ? "" : "; ") + p;
     return out;
@@ -72,16 +72,6 @@ GuardReport describe_guard(const GuardState& state, const std::vector<std::strin
         }
     }
     return r;
-}
-
-std::vector<std::string> select_uplinks(const std::vector<UplinkCandidate>& links) {
-    std::vector<std::string> out;
-    for (const auto& l : links) {
-        if (!l.up || l.loopback || l.slave || l.noarp || !l.has_global_addr) continue;
-        if (l.name.rfind("veth", 0) == 0) continue;  // CT veth pairs are not the LAN
-        out.push_back(l.name);
-    }
-    return out;
 }
 
 namespace arpguard_detail {
@@ -126,14 +116,18 @@ std::unique_ptr<ArpGuard> make_arp_guard(ProcessRunner& runner, ArpGuardBackend 
             break;
     }
     if (nft_netdev_egress_available(runner)) return make_nft_guard(runner);
-    std::string why;
-    if (tc_drop_available(runner, &why)) return make_tc_guard(runner, detect_tc_flavor());
-    throw Error(
-        "no way to filter ARP at the uplink: nftables netdev egress is not available "
-        "(needs nft and Linux >= 5.16 with CONFIG_NETFILTER_EGRESS) and tc cannot drop (" +
-        why +
-        "). arptables or an nft arp-family table would NOT stop vzctl's arpsend, which writes on "
-        "a raw packet socket; see docs/arp-guard.md");
+    try {
+        require_tc_drop(runner);
+    } catch (const Error& e) {
+        throw Error(
+            "no way to filter ARP at the uplink: nftables netdev egress is not available "
+            "(needs nft and Linux >= 5.16 with CONFIG_NETFILTER_EGRESS) and tc cannot drop (" +
+            std::string(e.what()) +
+            "). arptables or an nft arp-family table would NOT stop vzctl's arpsend, which writes "
+            "on "
+            "a raw packet socket; see docs/arp-guard.md");
+    }
+    return make_tc_guard(runner, detect_tc_flavor());
 }
 
 }  // namespace vzlvs

@@ -4,8 +4,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "net/arpguard.hpp"
 #include "base/process.hpp"
+#include "net/arpguard_detail.hpp"
 
 namespace vzlvs {
 namespace arpguard_detail {

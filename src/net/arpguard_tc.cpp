@@ -11,8 +11,8 @@
 #include <cstdio>
 #include <sstream>
 
-#include "net/arpguard.hpp"
 #include "base/process.hpp"
+#include "net/arpguard_detail.hpp"
 
 namespace vzlvs {
 namespace arpguard_detail {
@@ -354,7 +354,7 @@ std::unique_ptr<ArpGuard> make_tc_guard(ProcessRunner& runner, TcFlavor flavor) 
     return std::make_unique<TcArpGuard>(runner, flavor);
 }
 
-bool tc_drop_available(ProcessRunner& runner, std::string* why) {
+void require_tc_drop(ProcessRunner& runner) {
     // A shared action needs no device, so the probe touches no interface.
     const std::string index = "4026531839";
     RunOptions o;
@@ -363,15 +363,10 @@ bool tc_drop_available(ProcessRunner& runner, std::string* why) {
     try {
         r = runner.run({"tc", "actions", "add", "action", "gact", "drop", "index", index}, o);
     } catch (const ProgramNotFound&) {
-        if (why) *why = "tc is not installed";
-        return false;
+        throw Error("tc is not installed");
     }
-    if (!r.ok()) {
-        if (why) *why = "act_gact is not available: " + r.err;
-        return false;
-    }
+    if (!r.ok()) throw Error("act_gact is not available: " + r.err);
     runner.run({"tc", "actions", "delete", "action", "gact", "index", index}, o);
-    return true;
 }
 
 }  // namespace arpguard_detail

@@ -18,8 +18,6 @@ using namespace detail;
 
 namespace {
 
-std::string nl_text(int err) { return nl_geterror(err); }
-
 std::string addr_str(nl_addr* a) {
     char buf[128];
     return nl_addr2str(a, buf, sizeof buf);
@@ -399,37 +397,6 @@ class LibnlNetlink : public Netlink {
 };
 
 }  // namespace
-
-NetlinkError::NetlinkError(const std::string& what, int nl_err, const std::string& hint)
-    : Error(what + ": " + nl_text(nl_err) + (hint.empty() ? "" : "; " + hint)),
-      nl_err_(nl_err < 0 ? -nl_err : nl_err) {}
-
-bool Netlink::create_ipip_device(const std::string& name) {
-    throw NetlinkError("cannot create ipip device " + name +
-                           ": this Netlink implementation "
-                           "does not support it",
-                       -NLE_OPNOTSUPP);
-}
-
-std::string RouteInfo::str() const {
-    char buf[64];
-    std::string s;
-    if (type != 0 && type != RTN_UNICAST)
-        s = std::string(nl_rtntype2str(type, buf, sizeof buf)) + " ";
-    s += dst.size() > 3 && dst.compare(dst.size() - 3, 3, "/32") == 0
-             ? dst.substr(0, dst.size() - 3)
-             : dst;
-    if (!dev.empty()) {
-        s += " dev " + dev;
-    } else if (oif > 0) {
-        s += " dev #" + std::to_string(oif);
-    }
-    s += std::string(" table ") + rtnl_route_table2str(static_cast<int>(table), buf, sizeof buf);
-    s += std::string(" scope ") + rtnl_scope2str(scope, buf, sizeof buf);
-    s += std::string(" proto ") + rtnl_route_proto2str(protocol, buf, sizeof buf);
-    if (priority) s += " metric " + std::to_string(priority);
-    return s;
-}
 
 std::unique_ptr<Netlink> make_netlink(const std::string& netns_path) {
     return std::make_unique<LibnlNetlink>(netns_path);

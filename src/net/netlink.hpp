@@ -68,9 +68,8 @@ class Netlink {
     // every IP-in-IP packet like tunl0 does, for namespaces where tunl0 is not created
     // automatically (net.core.fb_tunnels_only_for_init_net). Returns false when a device of
     // that name already exists (check its kind with link()). Throws NetlinkError
-    // "ipip not supported by this kernel ..." when the kernel has no ipip. Not pure so that
-    // test doubles written before it existed still compile.
-    virtual bool create_ipip_device(const std::string& name);
+    // "ipip not supported by this kernel ..." when the kernel has no ipip.
+    virtual bool create_ipip_device(const std::string& name) = 0;
 
     // IPv4 addresses on a link as "a.b.c.d/len". Throws when the device is missing.
     virtual std::vector<std::string> addresses(const std::string& dev) = 0;

@@ -10,8 +10,8 @@
 #include <climits>
 #include <cstring>
 
-#include "net/netlink_socket.hpp"
 #include "net/netlink.hpp"
+#include "net/netlink_socket.hpp"
 
 namespace vzlvs {
 using namespace detail;

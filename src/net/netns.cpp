@@ -7,8 +7,8 @@
 #include <exception>
 #include <thread>
 
-#include "net/netlink_socket.hpp"
 #include "net/netlink.hpp"
+#include "net/netlink_socket.hpp"
 
 namespace vzlvs {
 

@@ -1,12 +1,11 @@
-// Director steps: one per (container, service) backend. Registration happens only once the
-// container is verified to serve the VIP (a backend the director sends traffic to but that
-// cannot answer looks healthy to its checks: the article's "healthy but no traffic").
+#include "steps/director_steps.hpp"
+
+#include <algorithm>
 #include <filesystem>
 
-#include "steps/flow_internal.hpp"
 #include "base/files.hpp"
 
-namespace vzlvs::flow {
+namespace vzlvs {
 
 namespace fs = std::filesystem;
 
@@ -20,7 +19,7 @@ struct Backend {
 // The real-server address: configured, else the CT's first venet IP that is not a VIP.
 std::string rs_address(Ctx& ctx, CtView& v) {
     if (!v.ct.address.empty()) return v.ct.address;
-    auto vips = all_vips(ctx.cfg);
+    auto vips = ctx.cfg.all_vips();
     for (const auto& ip : v.conf().ips())
         if (std::find(vips.begin(), vips.end(), ip) == vips.end()) return ip;
     throw Error("CT " + v.ct.ctid +
@@ -46,29 +45,15 @@ Backend backend_for(Ctx& ctx, CtView& v, const std::string& service) {
 }
 
 Step held_out(Ctx& ctx, std::shared_ptr<CtView> v) {
-    Step s;
-    s.scope = v->scope();
-    s.name = "director";
-    s.observe = [&ctx, v]() {
-        Observation o{true,
-                      "held out by `vzlvs drain` or `vzlvs deregister` (" +
-                          operator_hold_path(ctx, v->ct.ctid).string() + ")",
-                      ""};
-        o.warn = true;
-        return o;
-    };
-    s.fix = "vzlvs register " + v->ct.ctid + " puts it back";
-    return s;
+    return {v->scope(), "director", "vzlvs register " + v->ct.ctid + " puts it back", [&ctx, v]() {
+                return Observation::warn("held out by `vzlvs drain` or `vzlvs deregister` (" +
+                                         operator_hold_path(ctx, v->ct.ctid).string() + ")");
+            }};
 }
 
 Step no_director(std::shared_ptr<CtView> v) {
-    Step s;
-    s.scope = v->scope();
-    s.name = "director";
-    s.observe = []() {
-        return Observation{true, "no director configured: nothing to register", ""};
-    };
-    return s;
+    return {v->scope(), "director", "",
+            []() { return Observation::holds("no director configured: nothing to register"); }};
 }
 
 }  // namespace
@@ -97,34 +82,28 @@ std::vector<Step> register_steps(Ctx& ctx, std::shared_ptr<CtView> v, bool requi
     if (fs::exists(operator_hold_path(ctx, v->ct.ctid))) return {held_out(ctx, v)};
     std::vector<Step> steps;
     for (const auto& name : v->ct.services) {
-        Step s;
-        s.scope = v->scope();
-        s.name = "registered in " + name;
-        s.fix = "vzlvs register " + v->ct.ctid +
-                " (the director may be down; the mount hook "
-                "and the next provision retry)";
+        Step s{v->scope(), "registered in " + name,
+               "vzlvs register " + v->ct.ctid +
+                   " (the director may be down; the mount hook and the next provision retry)"};
         s.observe = [&ctx, v, name]() {
-            if (!v->status().running) {
+            if (!v->status().running)
                 // The umount hook drained it; the mount hook registers it again at start.
-                Observation o{true, "CT stopped: registered by the mount hook when it starts", ""};
-                o.skip = true;
-                return o;
-            }
+                return Observation::skip("CT stopped: registered by the mount hook when it starts");
             const Backend b = backend_for(ctx, *v, name);
             Director& d = *ctx.seams.director();
             auto sd = d.diff_service(b.service);
             if (sd.kind != DiffKind::ok && sd.kind != DiffKind::service_missing)
-                return Observation{false, sd.detail, ""};
+                return Observation::fails(sd.detail);
             auto bd = sd.kind == DiffKind::service_missing ? BackendDiff{DiffKind::missing, ""}
                                                            : d.diff(b.backend);
             bool ok = bd.kind == DiffKind::ok || bd.kind == DiffKind::reduced_by_health;
-            return Observation{
+            return Observation::holds_if(
                 ok,
                 ok ? b.backend.id + " -> " + b.backend.host + " (" +
                          (bd.detail.empty() ? to_string(bd.kind) : bd.detail) + ")"
                    : std::string(to_string(bd.kind)) + (bd.detail.empty() ? "" : ": " + bd.detail),
                 "register " + b.backend.id + " (" + b.backend.host + ":" +
-                    std::to_string(b.backend.port) + ", tunnel)"};
+                    std::to_string(b.backend.port) + ", tunnel)");
         };
         // Observe has already skipped a stopped container.
         s.apply = [&ctx, v, name, require_verified]() {
@@ -139,7 +118,7 @@ std::vector<Step> register_steps(Ctx& ctx, std::shared_ptr<CtView> v, bool requi
             const Backend b = backend_for(ctx, *v, name);
             ctx.seams.director()->ensure_service(b.service);
             ctx.seams.director()->ensure_backend(b.backend);
-            return Applied{Status::changed, b.backend.id + " -> " + b.backend.host};
+            return Applied::changed(b.backend.id + " -> " + b.backend.host);
         };
         steps.push_back(s);
     }
@@ -150,20 +129,19 @@ std::vector<Step> drain_steps(Ctx& ctx, std::shared_ptr<CtView> v) {
     if (!ctx.seams.director()) return {no_director(v)};
     std::vector<Step> steps;
     for (const auto& name : v->ct.services) {
-        Step s;
-        s.scope = v->scope();
-        s.name = "drained in " + name;
+        Step s{v->scope(), "drained in " + name, ""};
         s.observe = [&ctx, v, name]() {
             BackendSpec zero = backend_for(ctx, *v, name).backend;
             zero.weight = 0;
             auto d = ctx.seams.director()->diff(zero);
             bool ok = d.kind == DiffKind::ok || d.kind == DiffKind::missing ||
                       d.kind == DiffKind::service_missing;
-            return Observation{ok, ok ? "weight 0" : d.detail, "set weight 0 on " + zero.id};
+            return Observation::holds_if(ok, ok ? "weight 0" : d.detail,
+                                         "set weight 0 on " + zero.id);
         };
         s.apply = [&ctx, v, name]() {
             ctx.seams.director()->set_weight(backend_for(ctx, *v, name).backend, 0);
-            return Applied{Status::changed, "weight 0"};
+            return Applied::changed("weight 0");
         };
         steps.push_back(s);
     }
@@ -174,27 +152,24 @@ std::vector<Step> deregister_steps(Ctx& ctx, std::shared_ptr<CtView> v) {
     if (!ctx.seams.director()) return {no_director(v)};
     std::vector<Step> steps;
     for (const auto& name : v->ct.services) {
-        Step s;
-        s.scope = v->scope();
-        s.name = "deregistered from " + name;
-        s.fix = "vzlvs deregister " + v->ct.ctid;
+        Step s{v->scope(), "deregistered from " + name, "vzlvs deregister " + v->ct.ctid};
         s.observe = [&ctx, v, name]() {
             const BackendSpec b = backend_for(ctx, *v, name).backend;
             auto d = ctx.seams.director()->diff(b);
             bool gone = d.kind == DiffKind::missing || d.kind == DiffKind::service_missing;
-            return Observation{gone, gone ? "not registered" : b.id + " registered",
-                               "drain " + b.id + " (weight 0, wait " +
-                                   std::to_string(ctx.cfg.director.drain.count()) +
-                                   " ms), then delete it"};
+            return Observation::holds_if(gone, gone ? "not registered" : b.id + " registered",
+                                         "drain " + b.id + " (weight 0, wait " +
+                                             std::to_string(ctx.cfg.director.drain.count()) +
+                                             " ms), then delete it");
         };
         s.apply = [&ctx, v, name]() {
             drain_and_remove(*ctx.seams.director(), backend_for(ctx, *v, name).backend,
                              ctx.cfg.director.drain);
-            return Applied{Status::changed, "drained and removed"};
+            return Applied::changed("drained and removed");
         };
         steps.push_back(s);
     }
     return steps;
 }
 
-}  // namespace vzlvs::flow
+}  // namespace vzlvs

@@ -26,7 +26,7 @@ struct Outcome {
     std::string name;   // short step name: "ipip feature", "VIP route on venet0"
     Status status = Status::ok;
     std::string detail;  // what was seen or done
-    std::string fix;     // for failed/pending: what the user should run or change
+    std::string fix{};   // for failed/pending: what the user should run or change
 };
 
 class Report {

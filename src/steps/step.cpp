@@ -25,6 +25,23 @@ auto guarded(F&& f, std::string& error, Report& report) -> decltype(f()) {
 
 }  // namespace
 
+Step check_only(Step s) {
+    s.apply = nullptr;
+    return s;
+}
+
+bool StepRunner::run_all(const std::vector<Step>& steps) {
+    bool ok = true;
+    for (const auto& s : steps) ok = run(s) && ok;
+    return ok;
+}
+
+bool StepRunner::run_until_failure(const std::vector<Step>& steps) {
+    for (const auto& s : steps)
+        if (!run(s)) return false;
+    return true;
+}
+
 bool StepRunner::run(const Step& step) {
     Outcome out{step.scope, step.name, Status::ok, "", ""};
     std::string error;
@@ -37,12 +54,12 @@ bool StepRunner::run(const Step& step) {
         return false;
     }
     const std::string fix = seen.fix.empty() ? step.fix : seen.fix;
-    if (seen.holds) {
+    if (seen.holding()) {
         out.detail = seen.detail;
-        if (seen.warn) {
+        if (seen.verdict == Verdict::warn) {
             out.status = Status::warning;
             out.fix = fix;
-        } else if (seen.skip) {
+        } else if (seen.verdict == Verdict::skip) {
             out.status = Status::skipped;
         }
         report_.add(out);
@@ -71,7 +88,7 @@ bool StepRunner::run(const Step& step) {
     }
     if (step.verify && done.status == Status::changed) {
         Observation after = guarded(step.observe, error, report_);
-        if (!error.empty() || !after.holds) {
+        if (!error.empty() || !after.holding()) {
             out.status = Status::failed;
             out.detail =
                 "changed, but it still does not hold: " + (error.empty() ? after.detail : error);

@@ -1,36 +1,37 @@
-#include <filesystem>
+#include "world/seams.hpp"
 
-#include "commands/flows.hpp"
+#include "ct/vzctl.hpp"
+#include "director/gorb.hpp"
 
 namespace vzlvs {
 
 ProcessRunner& Seams::runner() {
-    if (!runner_) runner_ = make_process_runner();
-    return *runner_;
+    return use(p_.runner, runner_, [] { return make_process_runner(); });
 }
 
-Vzctl& Seams::vzctl() {
-    if (!vzctl_) vzctl_ = std::make_unique<Vzctl>(runner(), cfg_.node.vzctl.string());
-    return *vzctl_;
+ContainerManager& Seams::containers() {
+    return use(p_.containers, containers_, [this]() -> std::unique_ptr<ContainerManager> {
+        return std::make_unique<Vzctl>(runner(), cfg_.node.vzctl.string(), VzctlRetry{},
+                                       cfg_.node.vz_conf_dir);
+    });
 }
 
 Netlink& Seams::netlink() {
-    if (!netlink_) netlink_ = make_netlink();
-    return *netlink_;
+    return use(p_.netlink, netlink_, [] { return make_netlink(); });
 }
 
 ArpGuard& Seams::guard() {
-    if (!guard_) guard_ = make_arp_guard(runner());
-    return *guard_;
+    return use(p_.guard, guard_, [this] { return make_arp_guard(runner()); });
 }
 
 CtNet& Seams::ct_net() {
-    if (!ct_net_) ct_net_ = std::make_unique<VzctlCtNet>(vzctl());
-    return *ct_net_;
+    return use(p_.ct_net, ct_net_, [this]() -> std::unique_ptr<CtNet> {
+        return std::make_unique<ExecCtNet>(containers());
+    });
 }
 
 Director* Seams::director() {
-    if (!director_ && !director_made_ && !cfg_.director.url.empty()) {
+    if (!director_made_ && !cfg_.director.url.empty()) {
         DirectorSettings s;
         s.url = cfg_.director.url;
         s.token_file = cfg_.director.token_file.string();
@@ -39,9 +40,10 @@ Director* Seams::director() {
         s.retries = cfg_.director.retries;
         s.drain = cfg_.director.drain;
         director_ = make_gorb_director(s);
+        p_.director = director_.get();
     }
     director_made_ = true;
-    return director_.get();
+    return p_.director;
 }
 
 }  // namespace vzlvs

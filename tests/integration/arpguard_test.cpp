@@ -10,8 +10,8 @@
 #include <atomic>
 #include <chrono>
 
-#include "support/arp_probe.hpp"
 #include "base/process.hpp"
+#include "support/arp_probe.hpp"
 
 namespace vzlvs {
 namespace {

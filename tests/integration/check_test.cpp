@@ -19,8 +19,8 @@
 #include <string>
 #include <vector>
 
-#include "support/vzlvs_node.hpp"
 #include "base/error.hpp"
+#include "support/vzlvs_node.hpp"
 
 namespace vzlvs::test {
 namespace {
@@ -322,13 +322,15 @@ std::vector<Case> cases() {
         [](VzlvsNode& n) {
             in_ct(n, "101", {"sysctl", "-qw", "net.ipv4.conf.all.rp_filter=1"});
         },
-        {"ct 101", "tunl0 + VIP + rp_filter in CT", "rp_filter all=1 tunl0=0"}, provision101));
+        {"ct 101", "tunl0 + VIP + rp_filter in CT", "net.ipv4.conf.all.rp_filter=1, want 0"},
+        provision101));
     v.push_back(make(
         "RpFilterTunl0InCt",
         [](VzlvsNode& n) {
             in_ct(n, "101", {"sysctl", "-qw", "net.ipv4.conf.tunl0.rp_filter=2"});
         },
-        {"ct 101", "tunl0 + VIP + rp_filter in CT", "rp_filter all=0 tunl0=2"}, provision101));
+        {"ct 101", "tunl0 + VIP + rp_filter in CT", "net.ipv4.conf.tunl0.rp_filter=2, want 0"},
+        provision101));
     v.push_back(make(
         "CtSysctlFileMissing", [](VzlvsNode& n) { fs::remove(n.ct_sysctl_file("101")); },
         {"ct 101", "tunl0 + VIP + rp_filter in CT", "in-container sysctl file missing"},

@@ -7,8 +7,9 @@
 #include <cstdio>
 #include <set>
 
-#include "support/director_server.hpp"
 #include "director/director.hpp"
+#include "director/gorb.hpp"
+#include "support/director_server.hpp"
 
 namespace vzlvs {
 namespace {

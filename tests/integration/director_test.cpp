@@ -11,6 +11,7 @@
 #include <set>
 #include <sstream>
 
+#include "director/gorb.hpp"
 #include "support/director_server.hpp"
 
 namespace vzlvs {

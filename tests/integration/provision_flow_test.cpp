@@ -26,12 +26,14 @@ constexpr const char* kDnsVip = "192.0.2.53";
 // The in-CT file written by templates/ct-net.sh (persist_text), byte for byte.
 const std::string kCtSysctl =
     "# Written by vzlvs: this container is an LVS-TUN real server.\n"
-    "# Decapsulated packets keep the client as source, which is not routed via tunl0:\n"
-    "# strict reverse-path filtering would drop them (the kernel uses max(all, tunl0)).\n"
+    "# decapsulated packets keep the client as source, which is not routed via tunl0: strict "
+    "reverse-path filtering drops them (the kernel uses max(all, tunl0))\n"
     "net.ipv4.conf.all.rp_filter = 0\n"
+    "# the other half of max(all, tunl0)\n"
     "net.ipv4.conf.tunl0.rp_filter = 0\n"
-    "# The VIP must never be answered for or announced from this container.\n"
+    "# never answer ARP for the VIP: on the LAN it belongs to the director\n"
     "net.ipv4.conf.all.arp_ignore = 1\n"
+    "# never announce the VIP as an ARP sender\n"
     "net.ipv4.conf.all.arp_announce = 2\n";
 
 std::string line_with(const std::string& text, const std::string& key) {
@@ -249,8 +251,13 @@ TEST(ProvisionFlow, MountHookRemovesRouteAndProxyAtRestartAndStart) {
     expect_no_leak(n, kWebVip);
     expect_ct_serves(n, "101", kWebVip);
     std::string fresh = n.read(log).substr(seen);
-    EXPECT_THAT(fresh, HasSubstr("deleted route 192.0.2.10 dev venet0"));
-    EXPECT_THAT(fresh, HasSubstr("deleted proxy-ARP entry 192.0.2.10 dev eth0"));
+    EXPECT_THAT(
+        fresh,
+        HasSubstr("repaired: ct 101: no VIP route on venet0: deleted 192.0.2.10 dev venet0"));
+    EXPECT_THAT(
+        fresh,
+        HasSubstr(
+            "repaired: ct 101: no proxy-ARP entry for VIP: deleted proxy 192.0.2.10 dev eth0"));
     EXPECT_THAT(fresh, Not(HasSubstr(" failed ")));
     // Drained by the umount hook, back at full weight once verified.
     expect_backend(n, "web", "demo-node-101-web", "198.51.100.101", 80, 1000);
@@ -263,7 +270,9 @@ TEST(ProvisionFlow, MountHookRemovesRouteAndProxyAtRestartAndStart) {
     expect_no_leak(n, kDnsVip);
     expect_ct_serves(n, "102", kDnsVip);
     fresh = n.read(log).substr(seen);
-    EXPECT_THAT(fresh, HasSubstr("deleted route 192.0.2.53 dev venet0"));
+    EXPECT_THAT(
+        fresh,
+        HasSubstr("repaired: ct 102: no VIP route on venet0: deleted 192.0.2.53 dev venet0"));
     expect_backend(n, "dns", "demo-node-102-dns", "198.51.100.102", 53, 100);
     // 101 was left alone.
     expect_no_leak(n, kWebVip);

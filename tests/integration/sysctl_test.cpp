@@ -5,9 +5,9 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include "support/netns.hpp"
 #include "base/error.hpp"
 #include "net/netlink.hpp"
+#include "support/netns.hpp"
 
 using namespace vzlvs;
 using ::testing::HasSubstr;

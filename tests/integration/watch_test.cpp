@@ -29,9 +29,10 @@
 #include <thread>
 #include <vector>
 
+#include "net/netlink.hpp"
+#include "steps/watch_unit.hpp"
 #include "support/director_server.hpp"
 #include "support/standin.hpp"
-#include "net/netlink.hpp"
 
 namespace vzlvs {
 namespace {

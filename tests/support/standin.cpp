@@ -79,7 +79,8 @@ void StandinNode::create_ct(const std::string& ctid, const std::vector<std::stri
     }
 }
 
-RunResult StandinNode::vzctl_run(const std::vector<std::string>& args, const RunOptions& opts) const {
+RunResult StandinNode::vzctl_run(const std::vector<std::string>& args,
+                                 const RunOptions& opts) const {
     std::vector<std::string> argv{vzctl()};
     argv.insert(argv.end(), args.begin(), args.end());
     return runner_->run(argv, opts);

@@ -20,7 +20,7 @@ struct VzctlCall {
 };
 
 class StandinNode {
-public:
+  public:
     // Runs tests/openvz/mknode. Throws vzlvs::Error (with mknode's stderr) on failure.
     StandinNode();
     ~StandinNode();
@@ -31,14 +31,18 @@ public:
     std::string vzctl() const { return root_ + "/bin/vzctl"; }
     std::string vzlist() const { return root_ + "/bin/vzlist"; }
     std::string conf_dir() const { return root_ + "/etc/vz/conf"; }
-    std::string conf_file(const std::string& ctid) const { return conf_dir() + "/" + ctid + ".conf"; }
+    std::string conf_file(const std::string& ctid) const {
+        return conf_dir() + "/" + ctid + ".conf";
+    }
     const std::string& ns_prefix() const { return prefix_; }
     std::string node_netns_name() const { return prefix_ + "-node"; }
     std::string lan_netns_name() const { return prefix_ + "-lan"; }
     std::string node_netns() const { return "/run/netns/" + node_netns_name(); }
     std::string lan_netns() const { return "/run/netns/" + lan_netns_name(); }
     std::string ct_netns_name(const std::string& ctid) const { return prefix_ + "-ct" + ctid; }
-    std::string ct_netns(const std::string& ctid) const { return "/run/netns/" + ct_netns_name(ctid); }
+    std::string ct_netns(const std::string& ctid) const {
+        return "/run/netns/" + ct_netns_name(ctid);
+    }
     // The node's uplink eth0 is 198.51.100.2/24; the lan namespace (br0) is 198.51.100.1.
     static constexpr const char* node_ip = "198.51.100.2";
     static constexpr const char* lan_ip = "198.51.100.1";
@@ -56,7 +60,7 @@ public:
     std::vector<VzctlCall> vzctl_calls() const;
     std::vector<VzctlCall> mutating_calls() const;
 
-private:
+  private:
     std::unique_ptr<ProcessRunner> runner_;
     std::string root_;
     std::string prefix_;

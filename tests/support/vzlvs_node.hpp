@@ -15,8 +15,8 @@
 #include <thread>
 #include <vector>
 
-#include "support/standin.hpp"
 #include "base/process.hpp"
+#include "support/standin.hpp"
 
 namespace vzlvs::test {
 

@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include "net/arpguard_detail.hpp"
+#include "net/uplinks.hpp"
+
 namespace vzlvs {
 namespace {
 

@@ -13,6 +13,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "director/gorb.hpp"
 #include "director/http_client.hpp"
 
 namespace vzlvs {

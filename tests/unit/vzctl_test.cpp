@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "base/shell.hpp"
+
 namespace fs = std::filesystem;
 using namespace vzlvs;
 

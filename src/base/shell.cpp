@@ -1,10 +1,10 @@
-// POSIX shell quoting, shared by vzctl exec (where the CT's bash re-parses the words) and by
-// describe_argv (messages only).
+// POSIX shell quoting: `vzctl exec` joins its words and hands them to the CT's bash, and
+// describe_argv quotes the same way for messages.
+#include "base/shell.hpp"
+
 #include <algorithm>
 #include <array>
 #include <string>
-
-#include "ct/vzctl.hpp"
 
 namespace vzlvs {
 namespace {

@@ -1,0 +1,46 @@
+#include "base/strings.hpp"
+
+#include "base/error.hpp"
+
+namespace vzlvs {
+
+std::string join(const std::vector<std::string>& items, const std::string& sep) {
+    std::string out;
+    for (const auto& item : items) out += (out.empty() ? "" : sep) + item;
+    return out;
+}
+
+std::string format_duration(std::chrono::milliseconds d) {
+    long long ms = d.count();
+    if (ms > 0 && ms % (3600 * 1000) == 0) return std::to_string(ms / (3600 * 1000)) + "h";
+    if (ms > 0 && ms % (60 * 1000) == 0) return std::to_string(ms / (60 * 1000)) + "m";
+    if (ms % 1000 == 0) return std::to_string(ms / 1000) + "s";
+    return std::to_string(ms) + "ms";
+}
+
+std::string printable(const std::string& text, std::size_t max) {
+    std::string out;
+    for (unsigned char c : text.substr(0, max))
+        out += (c < 0x20 && c != '\t') || c == 0x7f ? '?' : c;
+    if (text.size() > max) out += "…";
+    return out;
+}
+
+unsigned long parse_unsigned(const std::string& text, const std::string& what, unsigned long max) {
+    bool digits = !text.empty() && text.size() <= 20;
+    unsigned long long v = 0;
+    for (char c : text) {
+        if (c < '0' || c > '9' || !digits) {
+            digits = false;
+            break;
+        }
+        v = v * 10 + static_cast<unsigned>(c - '0');
+        if (v > max) digits = false;
+    }
+    if (!digits)
+        throw Error(what + ": \"" + printable(text, 40) + "\" is not a number from 0 to " +
+                    std::to_string(max));
+    return static_cast<unsigned long>(v);
+}
+
+}  // namespace vzlvs

@@ -1,0 +1,24 @@
+// Small string helpers every layer uses for messages.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+namespace vzlvs {
+
+// Joins a list for messages: "a, b, c".
+std::string join(const std::vector<std::string>& items, const std::string& sep = ", ");
+
+// The shortest exact spelling of d in the config file's duration units ("90s", "2m", "250ms").
+std::string format_duration(std::chrono::milliseconds d);
+
+// Text from outside (a container's output, a director's reply) made safe to print: control
+// characters and escape sequences become '?', and it is cut to `max` bytes with "…".
+std::string printable(const std::string& text, std::size_t max = 512);
+
+// A decimal number in [0, max]; throws Error naming `what` and the text otherwise.
+unsigned long parse_unsigned(const std::string& text, const std::string& what,
+                             unsigned long max = 0xffffffffUL);
+
+}  // namespace vzlvs

@@ -1,0 +1,27 @@
+// The recipes behind run_command(), one file each, and what they share (private to commands/).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/lock.hpp"
+#include "steps/step.hpp"
+#include "world/ct_view.hpp"
+
+namespace vzlvs {
+
+using Selection = std::vector<const ContainerConfig*>;
+
+void bootstrap(Ctx& ctx, StepRunner& r, const Selection& cts);
+void provision(Ctx& ctx, StepRunner& r, const Selection& cts);
+void deprovision(Ctx& ctx, StepRunner& r, const Selection& cts);
+void check(Ctx& ctx, StepRunner& r, const Selection& cts);
+void register_cts(Ctx& ctx, StepRunner& r, const Selection& cts);
+void drain_cts(Ctx& ctx, StepRunner& r, const Selection& cts);
+void deregister_cts(Ctx& ctx, StepRunner& r, const Selection& cts);
+
+// The per-CT lock, or an outcome saying who holds it (exit 3): the other containers go on.
+std::unique_ptr<CtLock> lock_ct(Ctx& ctx, StepRunner& r, const std::string& ctid);
+
+}  // namespace vzlvs

@@ -1,0 +1,86 @@
+#include "commands/run.hpp"
+
+#include <algorithm>
+#include <iterator>
+
+#include "base/strings.hpp"
+#include "commands/recipes.hpp"
+
+namespace vzlvs {
+
+namespace {
+
+struct Command {
+    const char* name;
+    void (*recipe)(Ctx&, StepRunner&, const Selection&);
+    bool all_by_default;  // no CTID given: every configured container
+    bool read_only;       // never changes anything, whatever the flags say
+};
+
+// One row per step command.
+constexpr Command kCommands[] = {
+    {"bootstrap", bootstrap, false, false},       {"provision", provision, true, false},
+    {"deprovision", deprovision, false, false},   {"check", check, true, true},
+    {"register", register_cts, false, false},     {"drain", drain_cts, false, false},
+    {"deregister", deregister_cts, false, false},
+};
+
+const Command* find_command(const std::string& name) {
+    auto it = std::find_if(std::begin(kCommands), std::end(kCommands),
+                           [&](const Command& c) { return name == c.name; });
+    return it == std::end(kCommands) ? nullptr : it;
+}
+
+Selection select(const Config& cfg, const std::vector<std::string>& ctids, bool all_by_default) {
+    Selection out;
+    if (ctids.empty() && all_by_default) {
+        for (const auto& [_, ct] : cfg.containers) out.push_back(&ct);
+        return out;
+    }
+    std::vector<std::string> unknown;
+    for (const auto& id : ctids) {
+        const ContainerConfig* ct = cfg.container(id);
+        if (!ct)
+            unknown.push_back(id);
+        else
+            out.push_back(ct);
+    }
+    if (!unknown.empty())
+        throw UsageError("container(s) " + join(unknown) + " not in " + cfg.source.string() +
+                         ": vzlvs manages only containers with a [container CTID] section");
+    return out;
+}
+
+}  // namespace
+
+std::unique_ptr<CtLock> lock_ct(Ctx& ctx, StepRunner& r, const std::string& ctid) {
+    try {
+        return std::make_unique<CtLock>(ctx.cfg.node.state_dir, ctid, ctx.opts.lock_wait);
+    } catch (const BusyError& e) {
+        r.note({"ct " + ctid, "container lock", Status::failed, e.what(), "retry later"});
+        r.mark_busy();
+        return nullptr;
+    }
+}
+
+bool is_step_command(const std::string& command) { return find_command(command) != nullptr; }
+
+Report run_command(const Config& cfg, const FlowOptions& opts, const std::string& command,
+                   const std::vector<std::string>& ctids) {
+    Seams seams(cfg);
+    return run_command(cfg, opts, command, ctids, seams);
+}
+
+Report run_command(const Config& cfg, const FlowOptions& opts, const std::string& command,
+                   const std::vector<std::string>& ctids, Seams& seams) {
+    const Command* c = find_command(command);
+    if (!c) throw UsageError("unknown command " + command);
+    const Selection cts = select(cfg, ctids, c->all_by_default);
+    Report report;
+    Ctx ctx{cfg, opts, seams};
+    StepRunner runner(report, opts.dry_run || c->read_only);
+    c->recipe(ctx, runner, cts);
+    return report;
+}
+
+}  // namespace vzlvs

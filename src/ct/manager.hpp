@@ -1,0 +1,74 @@
+// The container-manager seam: everything vzlvs asks of OpenVZ, whatever its release. One
+// driver per vzctl flavour implements it (ct/vzctl.hpp: vzctl 4.x, legacy OpenVZ); the fake
+// for fast tests is tests/fakes/fake_containers.hpp.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "base/process.hpp"
+#include "ct/ctconf.hpp"
+
+namespace vzlvs {
+
+struct CtStatus {
+    std::string ctid;
+    bool exists = false;  // `exist`: both <ctid>.conf and VE_PRIVATE are there
+    bool mounted = false;
+    bool running = false;
+    bool paused = false;     // OpenVZ 7 only
+    bool suspended = false;  // a stopped CT with a dump file (4.x), or OpenVZ 7's state word
+};
+
+// A change vzlvs makes to a container. The driver turns it into one argv (argv()), runs that
+// argv (run()), and a plan or fix prints it (describe()): what is shown is what runs.
+struct CtChange {
+    enum class Kind { set_features, ipadd, ipdel, start, stop, restart };
+    Kind kind;
+    std::string ctid;
+    std::string arg;  // the feature list ("ipip:on") or the IP; empty otherwise
+
+    static CtChange features(const std::string& ctid, const std::string& list) {
+        return {Kind::set_features, ctid, list};
+    }
+    static CtChange ipadd(const std::string& ctid, const std::string& ip) {
+        return {Kind::ipadd, ctid, ip};
+    }
+    static CtChange ipdel(const std::string& ctid, const std::string& ip) {
+        return {Kind::ipdel, ctid, ip};
+    }
+    static CtChange start(const std::string& ctid) { return {Kind::start, ctid, ""}; }
+    static CtChange stop(const std::string& ctid) { return {Kind::stop, ctid, ""}; }
+    static CtChange restart(const std::string& ctid) { return {Kind::restart, ctid, ""}; }
+};
+
+class ContainerManager {
+  public:
+    virtual ~ContainerManager() = default;
+
+    // Which OpenVZ this driver speaks ("vzctl 4 (legacy OpenVZ)"), for check and messages.
+    virtual std::string flavour() const = 0;
+
+    virtual CtStatus status(const std::string& ctid) = 0;
+    // The CT's config as vzctl reads it, from its files (no process).
+    virtual CtConfig config(const std::string& ctid) = 0;
+    // Every container with a config on this node.
+    virtual std::vector<std::string> containers() = 0;
+    // Where the action script `action` (mount, umount, start) of a CT lives.
+    virtual std::filesystem::path action_script(const std::string& ctid,
+                                                const std::string& action) = 0;
+
+    // The argv run() executes for a change; validates it first (UsageError).
+    virtual std::vector<std::string> argv(const CtChange& change) const = 0;
+    // Runs a change. A refusal is a typed error (VzctlError, BusyError for a lock).
+    virtual RunResult run(const CtChange& change) = 0;
+    // Runs argv inside a running CT; returns the command's own result, never throws for its
+    // exit status.
+    virtual RunResult exec(const std::string& ctid, const std::vector<std::string>& argv) = 0;
+
+    // argv(change) as a user would type it: "vzctl set 101 --ipadd 10.0.0.5 --save".
+    std::string describe(const CtChange& change) const;
+};
+
+}  // namespace vzlvs

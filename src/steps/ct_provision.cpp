@@ -1,0 +1,116 @@
+#include "steps/ct_provision.hpp"
+
+#include "base/strings.hpp"
+#include "steps/ct_inside.hpp"
+#include "steps/hook_scripts.hpp"
+#include "steps/leaks.hpp"
+
+namespace vzlvs {
+
+namespace {
+
+Step feature_step(Ctx& ctx, std::shared_ptr<CtView> v) {
+    const CtChange on = CtChange::features(v->ct.ctid, "ipip:on");
+    const std::string ctid = v->ct.ctid;
+    Step s{v->scope(), "ipip feature", "vzlvs provision " + ctid};
+    s.observe = [&ctx, v, on]() {
+        auto c = v->conf();
+        auto it = c.features.find("ipip");
+        bool ok = it != c.features.end() && it->second;
+        return Observation::holds_if(ok, ok ? "FEATURES has ipip:on" : "ipip not in FEATURES",
+                                     ctx.seams.containers().describe(on));
+    };
+    s.apply = [&ctx, v, on, ctid]() {
+        ctx.seams.containers().run(on);
+        bool running = v->status().running;
+        v->changed();
+        // The feature mask reaches the kernel only when the CT is created (vzctl.md §3).
+        if (!running) return Applied::changed("saved; takes effect at the next start");
+        if (ctx.cfg.node.restart == RestartPolicy::automatic)
+            return Applied::changed("saved; vzlvs restarts the container below");
+        return Applied::pending("saved; takes effect when the container restarts",
+                                ctx.seams.containers().describe(CtChange::restart(ctid)) +
+                                    " (or set restart = auto in [node])");
+    };
+    return s;
+}
+
+Step ipadd_step(Ctx& ctx, std::shared_ptr<CtView> v) {
+    const std::string ctid = v->ct.ctid;
+    Step s{v->scope(), "VIP in IP_ADDRESS",
+           "vzlvs provision " + ctid +
+               " (venet drops replies whose source is not one of the CT's addresses)"};
+    // Re-adding an IP already in IP_ADDRESS makes vzctl delete and re-add it: only the missing.
+    auto missing = [v]() {
+        auto c = v->conf();
+        std::vector<CtChange> add;
+        for (const auto& vip : v->vips)
+            if (!c.has_ip(vip)) add.push_back(CtChange::ipadd(v->ct.ctid, vip));
+        return add;
+    };
+    s.observe = [&ctx, v, missing]() {
+        std::vector<std::string> ips, plan;
+        for (const auto& c : missing()) {
+            ips.push_back(c.arg);
+            plan.push_back(ctx.seams.containers().describe(c));
+        }
+        return Observation::holds_if(
+            ips.empty(), ips.empty() ? join(v->vips) : "missing " + join(ips), join(plan, "; "));
+    };
+    s.apply = [&ctx, v, missing]() {
+        for (const auto& c : missing()) ctx.seams.containers().run(c);
+        v->changed();
+        return Applied::changed("added " + join(v->vips));
+    };
+    return s;
+}
+
+Step restart_step(Ctx& ctx, std::shared_ptr<CtView> v) {
+    const CtChange restart = CtChange::restart(v->ct.ctid);
+    const std::string cmd = ctx.seams.containers().describe(restart);
+    Step s{v->scope(), "ipip effective",
+           cmd + " (the ipip feature takes effect at start), or set restart = auto in [node]"};
+    s.verify = false;
+    s.observe = [v, cmd]() {
+        if (!v->status().running) return Observation::holds("CT stopped");
+        if (v->net().tunl0) return Observation::holds("tunl0 present");
+        std::string why =
+            "no tunl0: the CT runs without ipip (the director's IPIP packets are "
+            "answered with \"ICMP protocol 4 unreachable\")";
+        const auto fb = v->net().fb_tunnels;
+        if (fb && *fb != 0)
+            why += "; net.core.fb_tunnels_only_for_init_net=" + std::to_string(*fb) +
+                   " keeps the kernel from creating tunl0 in containers: vzlvs creates an "
+                   "`ipip external` device named tunl0 instead when it applies the settings";
+        return Observation::fails(why, cmd);
+    };
+    s.apply = [&ctx, v, restart]() {
+        if (ctx.cfg.node.restart != RestartPolicy::automatic)
+            return Applied::pending("restart needed (restart = never)");
+        ctx.seams.containers().run(restart);
+        v->changed();
+        return Applied::changed("restarted " + v->ct.ctid);
+    };
+    return s;
+}
+
+}  // namespace
+
+std::vector<Step> ct_provision_steps(Ctx& ctx, std::shared_ptr<CtView> v) {
+    std::vector<Step> steps{
+        feature_step(ctx, v),
+        hook_script_step(ctx, v, "mount", hook_block(ctx, "mount"),
+                         "guards the VIP and removes its route at every start"),
+        hook_script_step(ctx, v, "umount", hook_block(ctx, "umount"),
+                         "drains the backend when the container stops"),
+        hook_script_step(ctx, v, "start", ct_start_block(v->vips),
+                         "tunl0 and the VIP inside the CT at every start"),
+        ipadd_step(ctx, v),
+        restart_step(ctx, v),
+    };
+    for (auto& s : ct_host_cleanup_steps(ctx, v)) steps.push_back(s);
+    steps.push_back(ct_inside_step(ctx, v));
+    return steps;
+}
+
+}  // namespace vzlvs

@@ -1,0 +1,19 @@
+#include "world/ct_view.hpp"
+
+namespace vzlvs {
+
+CtView::CtView(Ctx& ctx, const ContainerConfig& c) : ct(c), vips(ctx.cfg.vips_of(c)), ctx_(ctx) {}
+
+CtConfig CtView::conf() { return ctx_.seams.containers().config(ct.ctid); }
+
+const CtStatus& CtView::status() {
+    if (!status_) status_ = ctx_.seams.containers().status(ct.ctid);
+    return *status_;
+}
+
+const CtNetState& CtView::net() {
+    if (!net_) net_ = ctx_.seams.ct_net().observe(ct.ctid, vips);
+    return *net_;
+}
+
+}  // namespace vzlvs

@@ -1,0 +1,34 @@
+// What one run knows about one container. Observations are cached for the run and dropped
+// when a step changes the container, so a converged run costs one exec per container.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "world/ctx.hpp"
+
+namespace vzlvs {
+
+class CtView {
+  public:
+    CtView(Ctx& ctx, const ContainerConfig& ct);
+    const ContainerConfig& ct;
+    const std::vector<std::string> vips;
+    std::string scope() const { return "ct " + ct.ctid; }
+    CtConfig conf();           // the CT's config, read directly (never cached: no process)
+    const CtStatus& status();  // from the container manager
+    const CtNetState& net();   // in-CT observation; requires running
+    void changed() {
+        status_.reset();
+        net_.reset();
+    }
+    void set_net(CtNetState s) { net_ = std::move(s); }
+
+  private:
+    Ctx& ctx_;
+    std::optional<CtStatus> status_;
+    std::optional<CtNetState> net_;
+};
+
+}  // namespace vzlvs

@@ -1,0 +1,60 @@
+#include "fakes/fake_node.hpp"
+
+#include <stdlib.h>
+
+namespace vzlvs::fakes {
+
+namespace {
+
+std::filesystem::path make_temp_dir() {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "vzlvs-fake.XXXXXX").string();
+    if (!::mkdtemp(tmpl.data())) throw Error("mkdtemp failed");
+    return tmpl;
+}
+
+}  // namespace
+
+FakeNode::FakeNode(const std::string& node_extra) : containers(events, make_temp_dir()), dir_() {
+    dir_ = containers.action_script("x", "y").parent_path();
+    std::filesystem::create_directories(dir_ / "state");
+    const std::string text =
+        "[node]\nname = fake\nuplinks = eth0\nstate_dir = " + (dir_ / "state").string() +
+        "\nvz_conf_dir = " + dir_.string() + "\n" + node_extra +
+        "\n[director]\nurl = http://127.0.0.1:9\ndrain = 1ms\n"
+        "[service web]\nvip = 192.0.2.10\nport = 80\n"
+        "[service dns]\nvip = 192.0.2.53\nport = 53\nprotocol = udp\n"
+        "check = none\n"
+        "[container 101]\nservices = web\nweight = 10\n"
+        "[container 102]\nservices = dns\n";
+    cfg_ = parse_config(text, (dir_ / "vzlvs.conf").string());
+    containers.node = &netlink;
+    containers.cts["101"].ips = {"198.51.100.101"};
+    containers.cts["102"].ips = {"198.51.100.102"};
+    LinkInfo eth0;
+    eth0.name = "eth0";
+    eth0.up = true;
+    eth0.mtu = 1500;
+    LinkInfo venet;
+    venet.name = "venet0";
+    venet.up = true;
+    venet.noarp = true;
+    netlink.link_table = {eth0, venet};
+}
+
+FakeNode::~FakeNode() {
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+}
+
+Seams FakeNode::seams() {
+    Seams::Parts p;
+    p.runner = &runner;
+    p.containers = &containers;
+    p.netlink = &netlink;
+    p.guard = &guard;
+    p.ct_net = &ct_net;
+    p.director = &director;
+    return Seams(cfg_, p);
+}
+
+}  // namespace vzlvs::fakes

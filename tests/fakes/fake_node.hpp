@@ -1,0 +1,49 @@
+// Every fake at once, wired as one node: Seams for run_command() over FakeContainers,
+// FakeCtNet, FakeNetlink, FakeArpGuard, FakeDirector and FakeProcessRunner, sharing one
+// Events log, with state_dir and the action scripts in a temporary directory.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "config/config.hpp"
+#include "fakes/fake_arp_guard.hpp"
+#include "fakes/fake_containers.hpp"
+#include "fakes/fake_director.hpp"
+#include "fakes/fake_netlink.hpp"
+#include "fakes/fake_process_runner.hpp"
+#include "world/seams.hpp"
+
+namespace vzlvs::fakes {
+
+class FakeNode {
+  public:
+    // `extra` is appended to a config with services web (192.0.2.10:80) and dns
+    // (192.0.2.53:53/udp) and containers 101 (web) and 102 (dns); both CTs exist and run,
+    // unprovisioned.
+    explicit FakeNode(const std::string& node_extra = "");
+    ~FakeNode();
+    FakeNode(const FakeNode&) = delete;
+    FakeNode& operator=(const FakeNode&) = delete;
+
+    const Config& config() const { return cfg_; }
+    std::filesystem::path dir() const { return dir_; }
+
+    // Seams lending the fakes, for one command (each vzlvs run makes its own seams).
+    Seams seams();
+
+    Events events;
+    FakeNetlink netlink{events};
+    FakeArpGuard guard{events};
+    FakeContainers containers;
+    FakeCtNet ct_net{events, containers};
+    FakeDirector director{events};
+    FakeProcessRunner runner;
+
+  private:
+    std::filesystem::path dir_;
+    Config cfg_;
+};
+
+}  // namespace vzlvs::fakes

@@ -11,6 +11,7 @@
 #include <system_error>
 
 #include "base/error.hpp"
+#include "base/state_dir.hpp"
 
 namespace vzlvs {
 
@@ -24,13 +25,8 @@ extern "C" void on_alarm(int) {}
 
 CtLock::CtLock(const std::filesystem::path& state_dir, const std::string& ctid,
                std::chrono::milliseconds wait) {
-    std::error_code ec;
-    std::filesystem::create_directories(state_dir / "locks", ec);
-    const auto path = state_dir / "locks" / (ctid + ".lock");
-    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd_ < 0)
-        throw Error("cannot open lock file " + path.string() + ": " + std::strerror(errno) +
-                    " (is state_dir writable? vzlvs runs as root)");
+    const auto path = state_subdir(state_dir, "locks") / (ctid + ".lock");
+    fd_ = open_private_file(path, O_RDWR);
     if (::flock(fd_, LOCK_EX | LOCK_NB) == 0) return;
     if (errno == EWOULDBLOCK && wait.count() > 0) {
         struct sigaction sa {

@@ -180,9 +180,19 @@ class BoostProcessRunner : public ProcessRunner {
         // Both pipes are read to EOF at once: reading one while the child blocks writing the
         // other would deadlock.
         int pending = 2;
-        auto done = [&pending](const boost::system::error_code&, std::size_t) { --pending; };
-        asio::async_read(out_pipe, asio::dynamic_buffer(result.out), done);
-        asio::async_read(err_pipe, asio::dynamic_buffer(result.err), done);
+        const std::size_t max = std::max<std::size_t>(opts.max_output, 1);
+        auto done = [&, max](const boost::system::error_code&, std::size_t) {
+            --pending;
+            if (!result.truncated && (result.out.size() >= max || result.err.size() >= max)) {
+                // A full buffer ends the read, not the child: stop it before it blocks on
+                // the pipe until the timeout.
+                result.truncated = true;
+                kill(-pid, SIGKILL);
+                kill(pid, SIGKILL);
+            }
+        };
+        asio::async_read(out_pipe, asio::dynamic_buffer(result.out, max), done);
+        asio::async_read(err_pipe, asio::dynamic_buffer(result.err, max), done);
         if (opts.input) {
             ++pending;
             asio::async_write(in_pipe, asio::buffer(*opts.input),

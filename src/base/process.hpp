@@ -17,15 +17,19 @@ struct RunOptions {
     std::optional<std::string> input;        // fed to stdin; otherwise stdin is /dev/null
     bool clear_env = false;                  // start from an empty environment
     std::map<std::string, std::string> env;  // added to (or replacing) the environment
+    // Bytes kept of stdout and of stderr each. A child that writes more is killed (its whole
+    // process group) and RunResult::truncated is set: output is never an unbounded buffer.
+    std::size_t max_output = 16 * 1024 * 1024;
 };
 
 struct RunResult {
     int exit_code = -1;  // valid when !timed_out && signal == 0
     int signal = 0;      // the signal that killed the child, if any
     bool timed_out = false;
+    bool truncated = false;  // killed for writing more than RunOptions::max_output
     std::string out;
     std::string err;
-    bool ok() const { return !timed_out && signal == 0 && exit_code == 0; }
+    bool ok() const { return !timed_out && !truncated && signal == 0 && exit_code == 0; }
 };
 
 // The program could not be started at all (missing, not executable).

@@ -18,10 +18,12 @@ std::string format_duration(std::chrono::milliseconds d) {
     return std::to_string(ms) + "ms";
 }
 
-std::string printable(const std::string& text, std::size_t max) {
+std::string printable(const std::string& text, std::size_t max, bool lines) {
     std::string out;
-    for (unsigned char c : text.substr(0, max))
-        out += (c < 0x20 && c != '\t') || c == 0x7f ? '?' : c;
+    for (unsigned char c : text.substr(0, max)) {
+        const bool keep = c == '\t' || (lines && c == '\n');
+        out += (c < 0x20 && !keep) || c == 0x7f ? '?' : static_cast<char>(c);
+    }
     if (text.size() > max) out += "…";
     return out;
 }

@@ -14,8 +14,9 @@ std::string join(const std::vector<std::string>& items, const std::string& sep =
 std::string format_duration(std::chrono::milliseconds d);
 
 // Text from outside (a container's output, a director's reply) made safe to print: control
-// characters and escape sequences become '?', and it is cut to `max` bytes with "…".
-std::string printable(const std::string& text, std::size_t max = 512);
+// characters (escape sequences among them) become '?', and it is cut to `max` bytes with
+// "…". `lines`: newlines (and tabs) are kept, for multi-line messages.
+std::string printable(const std::string& text, std::size_t max = 512, bool lines = false);
 
 // A decimal number in [0, max]; throws Error naming `what` and the text otherwise.
 unsigned long parse_unsigned(const std::string& text, const std::string& what,

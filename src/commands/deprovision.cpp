@@ -10,7 +10,7 @@ namespace vzlvs {
 void deprovision(Ctx& ctx, StepRunner& r, const Selection& cts) {
     for (const ContainerConfig* ct : cts) {
         auto v = std::make_shared<CtView>(ctx, *ct);
-        if (!r.run(ct_preflight_steps(ctx, v).front())) continue;
+        if (!r.run_until_failure({ct_exists_step(ctx, v), ct_own_address_step(ctx, v)})) continue;
         auto lock = lock_ct(ctx, r, v->ct.ctid);
         if (!lock) continue;
         // Off the director first, so no client is sent to a container that loses its VIP.

@@ -11,6 +11,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -20,9 +21,11 @@
 
 #include "base/daemon.hpp"
 #include "base/lock.hpp"
+#include "base/state_dir.hpp"
 #include "steps/director_steps.hpp"
 #include "steps/guard_step.hpp"
 #include "steps/leaks.hpp"
+#include "steps/preflight.hpp"
 #include "steps/repair.hpp"
 
 namespace vzlvs {
@@ -36,11 +39,15 @@ using std::chrono::seconds;
 constexpr seconds kRouteWatch{120};   // vzctl adds IPs within seconds of the mount scripts
 constexpr seconds kRunningWait{300};  // a CT with a slow CTID.start, or a busy node
 constexpr seconds kLockWait{300};
+constexpr int kSettleRounds = 6;  // of the services' check interval each
 
 void log_to_state_dir(const Config& cfg) {
-    std::error_code ec;
-    fs::create_directories(cfg.node.state_dir, ec);
-    auto logger = spdlog::basic_logger_mt("vzlvs-hook", (cfg.node.state_dir / "hook.log").string());
+    ensure_private_dir(cfg.node.state_dir);
+    const fs::path log = cfg.node.state_dir / "hook.log";
+    // Made here, 0600 and never through a link, before spdlog opens it by name: the private
+    // state_dir keeps anyone else from swapping it in between.
+    ::close(open_private_file(log, O_WRONLY | O_APPEND));
+    auto logger = spdlog::basic_logger_mt("vzlvs-hook", log.string());
     logger->set_pattern("%Y-%m-%d %H:%M:%S.%e [%P] %l: %v");
     logger->flush_on(spdlog::level::info);
     spdlog::set_default_logger(logger);
@@ -75,6 +82,31 @@ bool wait_running(Ctx& ctx, const std::string& ctid) {
     return false;
 }
 
+// gorb gives a backend back only the weight it stashed when its health check failed, and the
+// umount hook had drained it to 0 (core/runtime.go): a registration made before the first
+// passing check is undone by it. So after a registration that changed or failed, the worker
+// looks again once per check interval, under the lock each time, until the director keeps
+// the backend up at its weight without being told.
+void settle_registration(Ctx& ctx, const std::shared_ptr<CtView>& v) {
+    seconds every{5};
+    for (const auto& name : v->ct.services)
+        every = std::min(every, seconds(ctx.cfg.services.at(name).check_interval.count()));
+    for (int round = 1; round <= kSettleRounds; ++round) {
+        std::this_thread::sleep_for(every + milliseconds(250));
+        CtLock lock(ctx.cfg.node.state_dir, v->ct.ctid, kLockWait);
+        v->changed();
+        if (!v->status().running || !still_provisioned(*v)) return;
+        Report report;
+        StepRunner runner(report, false);
+        runner.run_all(register_steps(ctx, v, true));
+        const bool settled = !report.failed() && report.count(Status::changed) == 0;
+        log_report("CT " + v->ct.ctid + " registration, round " + std::to_string(round) +
+                       (settled ? ": settled" : ""),
+                   report);
+        if (settled) return;
+    }
+}
+
 void worker(const Config& cfg, const FlowOptions& opts, const ContainerConfig& ct) {
     Seams seams(cfg);
     Ctx ctx{cfg, opts, seams};
@@ -96,11 +128,29 @@ void worker(const Config& cfg, const FlowOptions& opts, const ContainerConfig& c
         spdlog::warn("CT {} is not running; nothing more to do until its next start", ct.ctid);
         return;
     }
-    CtLock lock(cfg.node.state_dir, ct.ctid, kLockWait);
     Report report;
-    StepRunner runner(report, false);
-    repair_running_ct(ctx, runner, v);
+    {
+        CtLock lock(cfg.node.state_dir, ct.ctid, kLockWait);
+        StepRunner runner(report, false);
+        // The mount hook guarded the VIPs already; a deprovision may have run since.
+        switch (repair_if_provisioned(ctx, runner, v, false)) {
+            case Repair::not_running:
+                spdlog::warn("CT {} stopped again; nothing more to do until its next start",
+                             ct.ctid);
+                return;
+            case Repair::not_provisioned:
+                spdlog::info("CT {} was deprovisioned meanwhile: left alone", ct.ctid);
+                return;
+            case Repair::done:
+                break;
+        }
+    }
     log_report("CT " + ct.ctid + " after start", report);
+    const bool registered_now =
+        std::any_of(report.outcomes().begin(), report.outcomes().end(), [](const Outcome& o) {
+            return o.name.rfind("registered in ", 0) == 0 && o.status != Status::ok;
+        });
+    if (registered_now) settle_registration(ctx, v);
 }
 
 // Workers hold a shared flock on state_dir/workers/CTID.lock for their whole life, taken by
@@ -108,11 +158,9 @@ void worker(const Config& cfg, const FlowOptions& opts, const ContainerConfig& c
 // waits for every worker of that CT without polling. Shared, so two quick starts never wait
 // for each other.
 int worker_lock_fd(const Config& cfg, const std::string& ctid) {
-    std::error_code ec;
-    fs::create_directories(cfg.node.state_dir / "workers", ec);
-    auto path = cfg.node.state_dir / "workers" / (ctid + ".lock");
-    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd >= 0) ::flock(fd, LOCK_SH);
+    int fd =
+        open_private_file(state_subdir(cfg.node.state_dir, "workers") / (ctid + ".lock"), O_RDWR);
+    ::flock(fd, LOCK_SH);
     return fd;
 }
 
@@ -146,6 +194,12 @@ int run_hook(const Config& cfg, const FlowOptions& opts, const std::string& acti
     StepRunner runner(report, opts.dry_run);
     auto v = std::make_shared<CtView>(ctx, *ct);
     if (action == "mount") {
+        try {
+            refuse_vips_of_the_node(ctx);
+        } catch (const UsageError& e) {
+            std::cerr << "vzlvs: CT " << ct->ctid << ": refusing the start: " << e.what() << "\n";
+            return 1;
+        }
         // Must hold before this script returns: vzctl announces the VIP right after.
         if (!runner.run(arp_guard_step(ctx, v->vips))) {
             std::cerr << "vzlvs: CT " << ct->ctid << ": cannot guard its VIPs, refusing the start "

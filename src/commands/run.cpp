@@ -1,10 +1,13 @@
 #include "commands/run.hpp"
 
 #include <algorithm>
+#include <filesystem>
 #include <iterator>
 
+#include "base/state_dir.hpp"
 #include "base/strings.hpp"
 #include "commands/recipes.hpp"
+#include "steps/preflight.hpp"
 
 namespace vzlvs {
 
@@ -53,6 +56,14 @@ Selection select(const Config& cfg, const std::vector<std::string>& ctids, bool 
 
 }  // namespace
 
+void refuse_unusable_settings(const Config& cfg, const FlowOptions& opts, Seams& seams) {
+    // Whatever can make a later step refuse is tried now, so that exit 2 keeps meaning
+    // "nothing was changed": the state directory, the director's URL, token and CA file.
+    if (!opts.dry_run || std::filesystem::exists(cfg.node.state_dir))
+        ensure_private_dir(cfg.node.state_dir);
+    seams.director();
+}
+
 std::unique_ptr<CtLock> lock_ct(Ctx& ctx, StepRunner& r, const std::string& ctid) {
     try {
         return std::make_unique<CtLock>(ctx.cfg.node.state_dir, ctid, ctx.opts.lock_wait);
@@ -76,8 +87,10 @@ Report run_command(const Config& cfg, const FlowOptions& opts, const std::string
     const Command* c = find_command(command);
     if (!c) throw UsageError("unknown command " + command);
     const Selection cts = select(cfg, ctids, c->all_by_default);
+    if (!c->read_only) refuse_unusable_settings(cfg, opts, seams);
     Report report;
     Ctx ctx{cfg, opts, seams};
+    refuse_vips_of_the_node(ctx);
     StepRunner runner(report, opts.dry_run || c->read_only);
     c->recipe(ctx, runner, cts);
     return report;

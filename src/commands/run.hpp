@@ -11,6 +11,10 @@
 
 namespace vzlvs {
 
+// Throws UsageError, before any change, for settings that would make a later step refuse:
+// a state_dir that is not private, an unusable director URL, token_file or ca_file.
+void refuse_unusable_settings(const Config& cfg, const FlowOptions& opts, Seams& seams);
+
 // True when `command` is one of the step commands run_command() knows.
 bool is_step_command(const std::string& command);
 

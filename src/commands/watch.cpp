@@ -3,8 +3,8 @@
 // One thread, one loop. Between periodic passes it waits on a route/neighbour netlink
 // subscription (watch_routes_and_neighbours) and sweeps every VIP route on venet and every
 // proxy entry for a VIP as soon as a route appears; the wait ends at the next pass's deadline
-// or at once on SIGTERM/SIGINT. The pass runs the ARP guard step, then for each running,
-// provisioned container the shared repair recipe (steps/repair.hpp).
+// or at once on SIGTERM/SIGINT. The pass takes each running container's lock and, if it is
+// still provisioned, guards its VIPs and runs the shared repair recipe (steps/repair.hpp).
 #include "commands/watch.hpp"
 
 #include <spdlog/spdlog.h>
@@ -19,9 +19,10 @@
 #include "base/lock.hpp"
 #include "base/signals.hpp"
 #include "base/strings.hpp"
+#include "commands/run.hpp"
 #include "config/validate.hpp"
-#include "steps/guard_step.hpp"
 #include "steps/leaks.hpp"
+#include "steps/preflight.hpp"
 #include "steps/repair.hpp"
 #include "world/ct_view.hpp"
 
@@ -69,7 +70,6 @@ class Watcher {
         Ctx ctx{cfg_, opts_, seams};
         Report report;
         StepRunner runner(report, false);
-        runner.run(arp_guard_step(ctx, cfg_.all_vips()));
         for (const auto& [ctid, ct] : cfg_.containers) {
             if (stop_.requested()) break;
             auto v = std::make_shared<CtView>(ctx, ct);
@@ -84,22 +84,10 @@ class Watcher {
 
   private:
     void pass_ct(Ctx& ctx, StepRunner& runner, const std::shared_ptr<CtView>& v) {
-        const CtStatus& st = v->status();
-        if (!st.exists || !st.running) {
-            spdlog::debug(
-                "{}: {}: skipped this pass", v->scope(),
-                st.exists ? "not running (the mount hook acts at its start)" : "no such container");
+        if (!v->status().running) {
+            spdlog::debug("{}: not running (the mount hook acts at its start): skipped this pass",
+                          v->scope());
             return;
-        }
-        // Only what provision set up is kept up: a CT not (or no longer) provisioned is left
-        // alone, so watch never undoes a deprovision or jumps ahead of a provision.
-        const CtConfig conf = v->conf();
-        for (const auto& vip : v->vips) {
-            if (!conf.has_ip(vip)) {
-                spdlog::debug("{}: VIP {} not in IP_ADDRESS (not provisioned): skipped", v->scope(),
-                              vip);
-                return;
-            }
         }
         std::optional<CtLock> lock;
         try {
@@ -108,7 +96,10 @@ class Watcher {
             spdlog::debug("{}: busy, retried at the next pass: {}", v->scope(), e.what());
             return;
         }
-        repair_running_ct(ctx, runner, v);
+        // Only what provision set up is kept up, decided under the lock: watch never undoes
+        // a deprovision, nor jumps ahead of a provision, nor guards a VIP no CT holds.
+        if (repair_if_provisioned(ctx, runner, v, true) == Repair::not_provisioned)
+            spdlog::debug("{}: not provisioned (a VIP not in IP_ADDRESS): skipped", v->scope());
     }
 
     void log_outcomes(const Report& report) {
@@ -173,6 +164,12 @@ int run_watch(const Config& cfg, const FlowOptions& opts, const WatchOptions& wo
                          " has no [container] section with a service");
     if (wopts.interval.count() <= 0) throw UsageError("--interval must be positive");
 
+    {
+        Seams seams(cfg);
+        refuse_unusable_settings(cfg, opts, seams);
+        Ctx ctx{cfg, opts, seams};
+        refuse_vips_of_the_node(ctx);
+    }
     StopSignals stop;
     Watcher watcher(cfg, opts, stop);
     spdlog::info(

@@ -2,6 +2,7 @@
 #include "config/config.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -117,10 +118,19 @@ Config parse_config(const std::string& text, const std::string& source_name) {
 }
 
 Config load_config(const std::filesystem::path& path) {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    // O_NONBLOCK: a FIFO (or a device) given as the config must not block the open; it is
+    // refused below as not a regular file.
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
         throw read_failure(path, std::string(std::strerror(errno)) +
                                      " (`vzlvs config --example` prints a config to start from)");
+    }
+    struct stat st {};
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        ::close(fd);
+        throw read_failure(path,
+                           "not a regular file (a FIFO, device or directory cannot be a "
+                           "config file)");
     }
     std::string text;
     char buf[8192];

@@ -112,7 +112,7 @@ struct Reader {
                              std::to_string(first->line) + ": put all its keys in one section");
             return;
         }
-        raw.sections.push_back(s);
+        raw.add(s);
         section = static_cast<int>(raw.sections.size()) - 1;
     }
 
@@ -262,11 +262,15 @@ int RawSection::line_of(const std::string& key) const {
     return e ? e->line : line;
 }
 
+void RawConfig::add(RawSection s) {
+    index_.emplace(s.label(), sections.size());
+    sections.push_back(std::move(s));
+}
+
 const RawSection* RawConfig::find(const std::string& kind, const std::string& arg) const {
-    for (const auto& s : sections) {
-        if (s.kind == kind && s.arg == arg) return &s;
-    }
-    return nullptr;
+    const RawSection probe{kind, arg, 0, {}};
+    auto it = index_.find(probe.label());
+    return it == index_.end() ? nullptr : &sections[it->second];
 }
 
 RawConfig read_ini(const std::string& text, Problems& problems) {

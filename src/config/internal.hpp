@@ -3,6 +3,7 @@
 // user sees every mistake in one run.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -30,7 +31,13 @@ struct RawSection {
 
 struct RawConfig {
     std::vector<RawSection> sections;  // in file order, duplicates already removed
+    // Appends a section; its position is indexed by label, so that find() stays cheap and
+    // reading a file of many sections stays linear.
+    void add(RawSection s);
     const RawSection* find(const std::string& kind, const std::string& arg) const;
+
+  private:
+    std::map<std::string, std::size_t> index_;  // label → position in sections
 };
 
 class Problems {

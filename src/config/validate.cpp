@@ -91,9 +91,11 @@ std::string name_token(const std::string& v) {
     }
     for (unsigned char c : v) {
         if (std::isalnum(c) == 0 && c != '.' && c != '_' && c != '-') {
-            return quote(v) + " contains " +
-                   (c > 0x20 && c < 0x7f ? quote(std::string(1, c)) : std::string("a blank")) +
-                   allowed;
+            const std::string what = c > 0x20 && c < 0x7f    ? quote(std::string(1, c))
+                                     : c == ' ' || c == '\t' ? "a blank"
+                                     : c >= 0x80             ? "a non-ASCII character"
+                                                             : "a control character";
+            return quote(v) + " contains " + what + allowed;
         }
     }
     return "";

@@ -153,6 +153,11 @@ CtNetState ExecCtNet::run(const std::string& action, const std::string& ctid,
     argv.insert(argv.end(), vips.begin(), vips.end());
     RunResult r = containers_.exec(ctid, argv);
     if (r.timed_out) throw Error("in CT " + ctid + ": ct-net " + action + " timed out");
+    if (r.truncated)
+        throw Error("in CT " + ctid + ": ct-net " + action + " printed more than " +
+                    std::to_string(kCtNetOutputMax) +
+                    " bytes and was stopped: refused (the script prints under 4 KiB; is "
+                    "something in the container replacing sh or ip?)");
     if (r.exit_code == 3) throw Error("in CT " + ctid + ": " + printable(r.err));
     if (!r.ok()) {
         std::string why = r.err.empty() ? r.out : r.err;

@@ -348,6 +348,7 @@ RunResult Vzctl::exec(const std::string& ctid, const std::vector<std::string>& a
     RunOptions opts;
     opts.timeout = timeouts.exec;
     opts.input = input;
+    opts.max_output = exec_output_max;
     try {
         return runner_.run(full, opts);
     } catch (const ProgramNotFound& e) {

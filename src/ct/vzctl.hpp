@@ -109,6 +109,9 @@ class Vzctl : public ContainerManager {
     const std::string& path() const { return path_; }
 
     VzctlTimeouts timeouts;
+    // What exec keeps of a command's output: it comes from inside a container, whose root may
+    // be hostile. More kills the command (RunResult::truncated).
+    std::size_t exec_output_max = 64 * 1024;
 
   private:
     RunResult call(std::vector<std::string> argv, bool mutating,

@@ -46,6 +46,8 @@ const char* to_string(DiffKind kind) {
             return "health check differs";
         case DiffKind::reduced_by_health:
             return "reduced by health checks";
+        case DiffKind::down:
+            return "down by health checks";
         case DiffKind::service_missing:
             return "service missing";
         case DiffKind::service_mismatch:

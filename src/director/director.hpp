@@ -50,7 +50,8 @@ enum class DiffKind {
     wrong_method,
     address_differs,
     pulse_differs,
-    reduced_by_health,  // lower weight set by the director's own health checks: not drift
+    reduced_by_health,  // 0 < weight < wanted while the director's checks recover: not drift
+    down,               // the director's health check fails: it holds the weight at 0
     service_missing,
     service_mismatch,
 };

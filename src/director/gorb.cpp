@@ -6,9 +6,11 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <type_traits>
 
 #include "base/strings.hpp"
 #include "director/http_client.hpp"
@@ -65,12 +67,150 @@ std::optional<T> field(const json& obj, const char* key) {
     if (!obj.is_object()) return std::nullopt;
     const auto it = obj.find(key);
     if (it == obj.end() || it->is_null()) return std::nullopt;
+    if constexpr (std::is_integral_v<T>) {
+        // nlohmann converts 1e30 to an integer with undefined behaviour (it showed as
+        // -9223372036854775808): a float must be whole and in range, or it is no value.
+        if (it->is_number_float()) {
+            const double d = it->get<double>();
+            // max() + 1 is exact as a double; max() itself is not.
+            const double above = 2.0 * (static_cast<double>(std::numeric_limits<T>::max() / 2) + 1);
+            if (!(d >= static_cast<double>(std::numeric_limits<T>::min()) && d < above) ||
+                d != std::floor(d))
+                return std::nullopt;
+            return static_cast<T>(d);
+        }
+    }
     try {
         return it->get<T>();
     } catch (const json::exception&) {
         return std::nullopt;
     }
 }
+
+std::string service_path(const std::string& id) { return "/service/" + id; }
+std::string backend_path(const BackendSpec& b) { return "/service/" + b.service_id + "/" + b.id; }
+
+std::string semicolons(const std::vector<std::string>& v) { return join(v, "; "); }
+
+std::string status_name(long long s) {
+    switch (s) {
+        case 0:
+            return "up";
+        case 1:
+            return "down";
+        case 2:
+            return "removed";
+        default:
+            return std::to_string(s);
+    }
+}
+
+std::optional<std::string> pulse_difference(const json& got, const PulseSpec& want) {
+    const auto type = lower(field<std::string>(got, "type").value_or(""));
+    const auto interval = field<std::string>(got, "interval").value_or("");
+    if (type != lower(want.type))
+        return "type " + (type.empty() ? "(none)" : type) + ", want " + lower(want.type);
+    if (!same_interval(interval, want.interval))
+        return "interval " + interval + ", want " + want.interval;
+    if (type == "http") {
+        const json args = got.value("args", json::object());
+        const auto path = field<std::string>(args, "path").value_or("");
+        const auto expect = field<long long>(args, "expect").value_or(200);
+        if (path != want.path) return "path " + path + ", want " + want.path;
+        if (expect != want.expect)
+            return "expected status " + std::to_string(expect) + ", want " +
+                   std::to_string(want.expect);
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+BackendDiff gorb_service_diff(const json& reply, const ServiceSpec& spec) {
+    const json& got = reply;
+    const json opts = got.value("options", json::object());
+    std::vector<std::string> wrong;
+    const auto host = field<std::string>(opts, "host").value_or("");
+    const auto port = field<long long>(opts, "port").value_or(0);
+    const auto proto = lower(field<std::string>(opts, "protocol").value_or(""));
+    const auto sched = field<std::string>(opts, "method").value_or("");
+    if (host != spec.host || port != spec.port)
+        wrong.push_back("address " + endpoint(host, port) + ", want " +
+                        endpoint(spec.host, spec.port));
+    if (proto != lower(spec.protocol))
+        wrong.push_back("protocol " + proto + ", want " + lower(spec.protocol));
+    if (sched != spec.scheduler) wrong.push_back("scheduler " + sched + ", want " + spec.scheduler);
+    if (wrong.empty()) return {DiffKind::ok, "service " + spec.id + " ok"};
+    return {DiffKind::service_mismatch, "service " + spec.id + ": " + semicolons(wrong)};
+}
+
+BackendDiff gorb_backend_diff(const json& reply, const BackendSpec& spec,
+                              const std::function<std::optional<json>()>& fetch_service) {
+    const json& got = reply;
+    const std::string ctx = "backend " + spec.id;
+    const json opts = got.value("options", json::object());
+    const json metrics = got.value("metrics", json::object());
+
+    // Backend IDs are global in gorb: the same ID may sit under another service.
+    if (const auto vsid = field<std::string>(opts, "vsid")) {
+        if (*vsid != spec.service_id)
+            return {DiffKind::service_mismatch, "backend " + spec.id +
+                                                    " is registered under service " + *vsid +
+                                                    ", want " + spec.service_id};
+    } else {
+        const auto svc = fetch_service();
+        if (!svc)
+            return {DiffKind::service_missing, "service " + spec.service_id + " is not registered"};
+        const auto members =
+            field<std::vector<std::string>>(*svc, "backends").value_or(std::vector<std::string>{});
+        if (std::find(members.begin(), members.end(), spec.id) == members.end())
+            return {DiffKind::service_mismatch, "backend " + spec.id +
+                                                    " is registered under another service, "
+                                                    "not " +
+                                                    spec.service_id};
+    }
+
+    const auto host = field<std::string>(opts, "host").value_or("");
+    const auto port = field<long long>(opts, "port").value_or(0);
+    if (host != spec.host || port != spec.port)
+        return {DiffKind::address_differs, "backend " + spec.id + " has " + endpoint(host, port) +
+                                               ", want " + endpoint(spec.host, spec.port)};
+    const auto method = forwarding_method(field<std::string>(opts, "method").value_or(""));
+    if (method != forwarding_method(spec.method))
+        return {DiffKind::wrong_method, "backend " + spec.id + " has method " +
+                                            (method.empty() ? "(none)" : method) + ", want " +
+                                            forwarding_method(spec.method)};
+    if (auto p = pulse_difference(opts.value("pulse", json::object()), spec.pulse))
+        return {DiffKind::pulse_differs, "backend " + spec.id + " health check " + *p};
+
+    const long long want = gorb_weight(spec.weight);
+    const auto weight = field<long long>(opts, "weight");
+    if (!weight)
+        throw DirectorError(
+            "GET", backend_path(spec), 200,
+            "malformed reply: options.weight missing or not a whole number in range", ctx);
+    if (*weight == want) return {DiffKind::ok, "backend " + spec.id + " ok"};
+    const auto status = field<long long>(metrics, "status").value_or(0);
+    const auto health = field<double>(metrics, "health").value_or(1.0);
+    const std::string weights =
+        "weight " + std::to_string(*weight) + ", want " + std::to_string(want) + " (configured " +
+        std::to_string(spec.weight) + " x " + std::to_string(kGorbWeightScale) + ")";
+    // gorb holds a failing backend at 0 and, on recovery, restores int32(stash × health)
+    // where stash is the weight it had when the check failed: 0 for a backend drained at
+    // umount (core/runtime.go). So 0 is never "reduced": a backend that is up at 0 stays
+    // there until someone PATCHes it, and one that is down cannot be PATCHed usefully.
+    if (status != 0)
+        return {DiffKind::down, "backend " + spec.id + " " + weights +
+                                    ": down by the director's health checks (status " +
+                                    status_name(status) + ")"};
+    if (*weight > 0 && *weight < want && health < 1.0)
+        return {DiffKind::reduced_by_health,
+                "backend " + spec.id + " " + weights + ": reduced by health checks (status " +
+                    status_name(status) + ", health " + fmt::format("{:.2f}", health) + ")"};
+    return {DiffKind::weight_differs, "backend " + spec.id + " " + weights};
+}
+
+namespace {
 
 class GorbDirector final : public Director {
   public:
@@ -81,21 +221,7 @@ class GorbDirector final : public Director {
         const std::string path = service_path(spec.id);
         const auto got = fetch(path, "service " + spec.id);
         if (!got) return {DiffKind::service_missing, "service " + spec.id + " is not registered"};
-        const json opts = got->value("options", json::object());
-        std::vector<std::string> wrong;
-        const auto host = field<std::string>(opts, "host").value_or("");
-        const auto port = field<long long>(opts, "port").value_or(0);
-        const auto proto = lower(field<std::string>(opts, "protocol").value_or(""));
-        const auto sched = field<std::string>(opts, "method").value_or("");
-        if (host != spec.host || port != spec.port)
-            wrong.push_back("address " + endpoint(host, port) + ", want " +
-                            endpoint(spec.host, spec.port));
-        if (proto != lower(spec.protocol))
-            wrong.push_back("protocol " + proto + ", want " + lower(spec.protocol));
-        if (sched != spec.scheduler)
-            wrong.push_back("scheduler " + sched + ", want " + spec.scheduler);
-        if (wrong.empty()) return {DiffKind::ok, "service " + spec.id + " ok"};
-        return {DiffKind::service_mismatch, "service " + spec.id + ": " + join(wrong)};
+        return gorb_service_diff(*got, spec);
     }
 
     Change ensure_service(const ServiceSpec& spec) override {
@@ -110,6 +236,11 @@ class GorbDirector final : public Director {
             }
             if (r.status != 409) fail("PUT", path, r, "create service " + spec.id);
             d = diff_service(spec);  // created concurrently by someone else: compare theirs
+            if (d.kind == DiffKind::service_missing)
+                throw DirectorError("PUT", path, 409, error_message(r),
+                                    "create service " + spec.id +
+                                        ": refused as existing, yet a GET finds no such service "
+                                        "(HTTP 404): another client is creating and deleting it");
         }
         if (d.kind == DiffKind::ok) return Change::unchanged;
         throw DirectorError("GET", service_path(spec.id), 200, d.detail,
@@ -128,60 +259,8 @@ class GorbDirector final : public Director {
                         "service " + spec.service_id + " is not registered"};
             return {DiffKind::missing, "backend " + spec.id + " is not registered"};
         }
-        const json opts = got->value("options", json::object());
-        const json metrics = got->value("metrics", json::object());
-
-        // Backend IDs are global in gorb: the same ID may sit under another service.
-        if (const auto vsid = field<std::string>(opts, "vsid")) {
-            if (*vsid != spec.service_id)
-                return {DiffKind::service_mismatch, "backend " + spec.id +
-                                                        " is registered under service " + *vsid +
-                                                        ", want " + spec.service_id};
-        } else {
-            const auto svc = fetch(service_path(spec.service_id), ctx);
-            if (!svc)
-                return {DiffKind::service_missing,
-                        "service " + spec.service_id + " is not registered"};
-            const auto members = field<std::vector<std::string>>(*svc, "backends")
-                                     .value_or(std::vector<std::string>{});
-            if (std::find(members.begin(), members.end(), spec.id) == members.end())
-                return {DiffKind::service_mismatch, "backend " + spec.id +
-                                                        " is registered under another service, "
-                                                        "not " +
-                                                        spec.service_id};
-        }
-
-        const auto host = field<std::string>(opts, "host").value_or("");
-        const auto port = field<long long>(opts, "port").value_or(0);
-        if (host != spec.host || port != spec.port)
-            return {DiffKind::address_differs, "backend " + spec.id + " has " +
-                                                   endpoint(host, port) + ", want " +
-                                                   endpoint(spec.host, spec.port)};
-        const auto method = forwarding_method(field<std::string>(opts, "method").value_or(""));
-        if (method != forwarding_method(spec.method))
-            return {DiffKind::wrong_method, "backend " + spec.id + " has method " +
-                                                (method.empty() ? "(none)" : method) + ", want " +
-                                                forwarding_method(spec.method)};
-        if (auto p = pulse_difference(opts.value("pulse", json::object()), spec.pulse))
-            return {DiffKind::pulse_differs, "backend " + spec.id + " health check " + *p};
-
-        const long long want = gorb_weight(spec.weight);
-        const auto weight = field<long long>(opts, "weight");
-        if (!weight)
-            throw DirectorError("GET", backend_path(spec), 200,
-                                "malformed reply: options.weight missing or not a number", ctx);
-        if (*weight == want) return {DiffKind::ok, "backend " + spec.id + " ok"};
-        const auto status = field<long long>(metrics, "status").value_or(0);
-        const auto health = field<double>(metrics, "health").value_or(1.0);
-        const std::string weights = "weight " + std::to_string(*weight) + ", want " +
-                                    std::to_string(want) + " (configured " +
-                                    std::to_string(spec.weight) + " x " +
-                                    std::to_string(kGorbWeightScale) + ")";
-        if (*weight < want && (status != 0 || health < 1.0))
-            return {DiffKind::reduced_by_health,
-                    "backend " + spec.id + " " + weights + ": reduced by health checks (status " +
-                        status_name(status) + ", health " + fmt::format("{:.2f}", health) + ")"};
-        return {DiffKind::weight_differs, "backend " + spec.id + " " + weights};
+        return gorb_backend_diff(*got, spec,
+                                 [&] { return fetch(service_path(spec.service_id), ctx); });
     }
 
     Change ensure_backend(const BackendSpec& spec) override {
@@ -193,6 +272,11 @@ class GorbDirector final : public Director {
                 // The director lowered it on purpose and restores it as checks pass.
                 spdlog::info("director: {}", d.detail);
                 return Change::unchanged;
+            case DiffKind::down:
+                // A PATCH now would be overwritten with the stash when the check passes.
+                throw DirectorError(
+                    "GET", backend_path(spec), 200, d.detail,
+                    "backend " + spec.id + ": its weight is set once the director's check passes");
             case DiffKind::service_missing:
                 throw DirectorError("GET", service_path(spec.service_id), 404, d.detail,
                                     "backend " + spec.id + ": register the service first");
@@ -248,48 +332,9 @@ class GorbDirector final : public Director {
         return h;
     }
 
-    static std::string service_path(const std::string& id) { return "/service/" + id; }
-    static std::string backend_path(const BackendSpec& b) {
-        return "/service/" + b.service_id + "/" + b.id;
-    }
-
     static void validate(const BackendSpec& b) {
         validate_director_id("service ID", b.service_id);
         validate_director_id("backend ID", b.id);
-    }
-
-    static std::string join(const std::vector<std::string>& v) { return vzlvs::join(v, "; "); }
-
-    static std::string status_name(long long s) {
-        switch (s) {
-            case 0:
-                return "up";
-            case 1:
-                return "down";
-            case 2:
-                return "removed";
-            default:
-                return std::to_string(s);
-        }
-    }
-
-    static std::optional<std::string> pulse_difference(const json& got, const PulseSpec& want) {
-        const auto type = lower(field<std::string>(got, "type").value_or(""));
-        const auto interval = field<std::string>(got, "interval").value_or("");
-        if (type != lower(want.type))
-            return "type " + (type.empty() ? "(none)" : type) + ", want " + lower(want.type);
-        if (!same_interval(interval, want.interval))
-            return "interval " + interval + ", want " + want.interval;
-        if (type == "http") {
-            const json args = got.value("args", json::object());
-            const auto path = field<std::string>(args, "path").value_or("");
-            const auto expect = field<long long>(args, "expect").value_or(200);
-            if (path != want.path) return "path " + path + ", want " + want.path;
-            if (expect != want.expect)
-                return "expected status " + std::to_string(expect) + ", want " +
-                       std::to_string(want.expect);
-        }
-        return std::nullopt;
     }
 
     HttpResponse send(const std::string& method, const std::string& path, const std::string& body,
@@ -341,6 +386,12 @@ class GorbDirector final : public Director {
             // Someone registered it between our GET and PUT: accept it only if it matches.
             const auto d = diff(spec);
             if (d.kind == DiffKind::ok || d.kind == DiffKind::reduced_by_health) return;
+            if (d.kind == DiffKind::missing || d.kind == DiffKind::service_missing)
+                throw DirectorError("PUT", path, 409, error_message(r),
+                                    ctx +
+                                        ": refused as existing, yet a GET finds no such "
+                                        "backend (HTTP 404): another client is creating and "
+                                        "deleting it");
             throw DirectorError("PUT", path, 409, error_message(r), ctx + ": " + d.detail);
         }
         if (r.status != 200) fail("PUT", path, r, ctx);

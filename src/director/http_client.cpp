@@ -3,6 +3,7 @@
 #include <curl/curl.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -85,6 +86,10 @@ std::string read_token_file(const std::string& path) {
         throw UsageError("director token_file " + path + ": " + std::strerror(errno));
     if (!S_ISREG(st.st_mode))
         throw UsageError("director token_file " + path + ": not a regular file");
+    if (st.st_uid != ::geteuid())
+        throw UsageError("director token_file " + path + " is owned by uid " +
+                         std::to_string(st.st_uid) + ": the token must belong to the user vzlvs " +
+                         "runs as (`chown root: " + path + "`)");
     if (st.st_mode & 077)
         throw UsageError("director token_file " + path + " has mode " + octal_mode(st.st_mode) +
                          ", readable by group or others; the token is a secret: run `chmod 600 " +
@@ -139,6 +144,16 @@ HttpClient::HttpClient(HttpSettings settings)
         token = read_token_file(settings_.token_file);
         if (url.rfind("http://", 0) == 0)
             spdlog::warn("director token is sent over plain http to {}", redact_url(url));
+    }
+
+    if (!settings_.ca_file.empty()) {
+        struct stat st {};
+        const char* ca = settings_.ca_file.c_str();
+        const std::string why = ::stat(ca, &st) != 0      ? std::strerror(errno)
+                                : !S_ISREG(st.st_mode)    ? "not a regular file"
+                                : ::access(ca, R_OK) != 0 ? std::strerror(errno)
+                                                          : "";
+        if (!why.empty()) throw UsageError("director ca_file " + settings_.ca_file + ": " + why);
     }
 
     global_init();

@@ -9,6 +9,7 @@
 #include <netlink/route/rtnl.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <exception>
 
 #include "net/netlink_socket.hpp"
@@ -154,6 +155,24 @@ class LibnlNetlink : public Netlink {
             info.type = rtnl_route_get_type(r);
             info.priority = rtnl_route_get_priority(r);
             out.push_back(info);
+        }
+        return out;
+    }
+
+    std::vector<std::string> gateways() override {
+        nl_cache* raw = nullptr;
+        int err = rtnl_route_alloc_cache(sock_.get(), AF_INET, 0, &raw);
+        NlCache cache(raw);
+        if (err < 0) throw NetlinkError("cannot dump IPv4 routes in " + ns(), err);
+        std::vector<std::string> out;
+        for (nl_object* o = nl_cache_get_first(raw); o; o = nl_cache_get_next(o)) {
+            auto* r = reinterpret_cast<rtnl_route*>(o);
+            for (int i = 0; i < rtnl_route_get_nnexthops(r); ++i) {
+                nl_addr* gw = rtnl_route_nh_get_gateway(rtnl_route_nexthop_n(r, i));
+                if (!gw) continue;
+                std::string g = addr_str(gw);
+                if (std::find(out.begin(), out.end(), g) == out.end()) out.push_back(g);
+            }
         }
         return out;
     }

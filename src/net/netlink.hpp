@@ -80,6 +80,8 @@ class Netlink {
     // Every IPv4 route, all tables, whose destination is exactly ip/32. This includes the
     // kernel's `local` route in table local when ip is assigned here: filter on type/dev.
     virtual std::vector<RouteInfo> host_routes(const std::string& ip) = 0;
+    // The gateway of every IPv4 route with one, all tables, each once.
+    virtual std::vector<std::string> gateways() = 0;
     // Deletes a route as dumped (protocol included, so the kernel matches it).
     virtual void delete_route(const RouteInfo& route) = 0;
     // Adds `ip/32 dev DEV table TABLE scope link proto boot` (used to pre-seed a route in

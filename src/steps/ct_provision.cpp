@@ -1,5 +1,9 @@
 #include "steps/ct_provision.hpp"
 
+#include <filesystem>
+
+#include "base/files.hpp"
+#include "base/state_dir.hpp"
 #include "base/strings.hpp"
 #include "steps/ct_inside.hpp"
 #include "steps/hook_scripts.hpp"
@@ -65,6 +69,35 @@ Step ipadd_step(Ctx& ctx, std::shared_ptr<CtView> v) {
     return s;
 }
 
+// A restart vzlvs began is recorded before vzctl runs and cleared once it returned: a vzlvs
+// killed meanwhile (vzctl may die with it, leaving the CT stopped) leaves the marker, and the
+// next provision starts the CT again.
+std::filesystem::path restart_marker(Ctx& ctx, const std::string& ctid) {
+    return ctx.cfg.node.state_dir / "restarting" / ctid;
+}
+
+Step interrupted_restart_step(Ctx& ctx, std::shared_ptr<CtView> v) {
+    const std::filesystem::path marker = restart_marker(ctx, v->ct.ctid);
+    const CtChange start = CtChange::start(v->ct.ctid);
+    return {v->scope(), "interrupted restart finished",
+            ctx.seams.containers().describe(start) + ", then vzlvs provision " + v->ct.ctid,
+            [&ctx, v, marker, start]() {
+                if (!std::filesystem::exists(marker)) return Observation::holds("none");
+                return Observation::fails(
+                    "a restart by vzlvs did not finish (" + marker.string() + ")",
+                    v->status().running ? "forget it: the container runs"
+                                        : ctx.seams.containers().describe(start));
+            },
+            [&ctx, v, marker, start]() {
+                const bool was_running = v->status().running;
+                if (!was_running) ctx.seams.containers().run(start);
+                std::filesystem::remove(marker);
+                v->changed();
+                return Applied::changed(was_running ? "the container runs: marker removed"
+                                                    : "started the container vzlvs had stopped");
+            }};
+}
+
 Step restart_step(Ctx& ctx, std::shared_ptr<CtView> v) {
     const CtChange restart = CtChange::restart(v->ct.ctid);
     const std::string cmd = ctx.seams.containers().describe(restart);
@@ -87,7 +120,11 @@ Step restart_step(Ctx& ctx, std::shared_ptr<CtView> v) {
     s.apply = [&ctx, v, restart]() {
         if (ctx.cfg.node.restart != RestartPolicy::automatic)
             return Applied::pending("restart needed (restart = never)");
-        ctx.seams.containers().run(restart);
+        const std::filesystem::path marker = restart_marker(ctx, v->ct.ctid);
+        state_subdir(ctx.cfg.node.state_dir, "restarting");
+        atomic_write(marker, "vzlvs is restarting this container\n", 0600);
+        ctx.seams.containers().run(restart);  // a failure keeps the marker: the CT may be down
+        std::filesystem::remove(marker);
         v->changed();
         return Applied::changed("restarted " + v->ct.ctid);
     };
@@ -97,7 +134,11 @@ Step restart_step(Ctx& ctx, std::shared_ptr<CtView> v) {
 }  // namespace
 
 std::vector<Step> ct_provision_steps(Ctx& ctx, std::shared_ptr<CtView> v) {
-    std::vector<Step> steps{
+    std::vector<Step> steps;
+    // Shown only when there is one: a converged report stays as it was.
+    if (std::filesystem::exists(restart_marker(ctx, v->ct.ctid)))
+        steps.push_back(interrupted_restart_step(ctx, v));
+    std::vector<Step> recipe{
         feature_step(ctx, v),
         hook_script_step(ctx, v, "mount", hook_block(ctx, "mount"),
                          "guards the VIP and removes its route at every start"),
@@ -108,6 +149,7 @@ std::vector<Step> ct_provision_steps(Ctx& ctx, std::shared_ptr<CtView> v) {
         ipadd_step(ctx, v),
         restart_step(ctx, v),
     };
+    steps.insert(steps.end(), recipe.begin(), recipe.end());
     for (auto& s : ct_host_cleanup_steps(ctx, v)) steps.push_back(s);
     steps.push_back(ct_inside_step(ctx, v));
     return steps;

@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "base/files.hpp"
+#include "base/state_dir.hpp"
 
 namespace vzlvs {
 
@@ -65,11 +66,11 @@ fs::path operator_hold_path(Ctx& ctx, const std::string& ctid) {
 void set_operator_hold(Ctx& ctx, const std::string& ctid, bool hold) {
     const fs::path p = operator_hold_path(ctx, ctid);
     if (hold) {
-        fs::create_directories(p.parent_path());
+        state_subdir(ctx.cfg.node.state_dir, "held-out");
         atomic_write(
             p,
             "held out of the director by the operator; `vzlvs register " + ctid + "` clears this\n",
-            0644);
+            0600);
     } else {
         std::error_code ec;
         fs::remove(p, ec);

@@ -19,6 +19,29 @@ constexpr const char* kBlockId = "lvs-tun";
 // The start script is fed to the CT's shell; the others are executed on the node.
 bool exec_by_host(const std::string& action) { return action != "start"; }
 
+// Why vzlvs must not edit `path`, when it is shared with other containers: the operator's
+// habit of linking every CT's script to one common file would make the blocks (each with its
+// own CT's VIPs) overwrite each other, and deprovision of one CT remove another's. "" when
+// the file is the CT's own (or missing).
+std::string shared(const fs::path& path) {
+    struct stat st {};
+    if (::lstat(path.c_str(), &st) != 0) return "";
+    if (S_ISLNK(st.st_mode)) {
+        std::error_code ec;
+        return path.string() + " is a symlink to " + fs::read_symlink(path, ec).string();
+    }
+    if (S_ISREG(st.st_mode) && st.st_nlink > 1)
+        return path.string() + " has " + std::to_string(st.st_nlink) + " hard links";
+    return "";
+}
+
+std::string unshare_fix(const fs::path& path) {
+    return "give the container a file of its own: cp --remove-destination \"$(readlink -f " +
+           path.string() + ")\" " + path.string() +
+           " (vzlvs writes a block with this CT's VIPs; a file shared by several CTs would get "
+           "each one's block in turn)";
+}
+
 }  // namespace
 
 std::string hook_block(Ctx& ctx, const std::string& action) {
@@ -33,6 +56,12 @@ Step hook_script_step(Ctx& ctx, std::shared_ptr<CtView> v, const std::string& ac
     const bool host = exec_by_host(action);
     Step s{v->scope(), "hook " + path.filename().string(), "vzlvs provision " + v->ct.ctid};
     s.observe = [path, body, host, why]() {
+        if (const std::string sh = shared(path); !sh.empty()) {
+            Observation o =
+                Observation::fails(sh + ": refused, it is shared with other containers");
+            o.fix = unshare_fix(path);
+            return o;
+        }
         auto text = read_file(path);
         auto block = text ? find_block(*text, kBlockId) : std::nullopt;
         struct stat st {};
@@ -49,6 +78,8 @@ Step hook_script_step(Ctx& ctx, std::shared_ptr<CtView> v, const std::string& ac
             "write the vzlvs block in " + path.string() + " (" + why + ")");
     };
     s.apply = [path, body, host]() {
+        if (const std::string sh = shared(path); !sh.empty())
+            throw Error(sh + ": refused, it is shared with other containers");
         // First in the script: a user's script may end in `exit 0` (the field report's does).
         ensure_block_in_file(path, kBlockId, body, host ? 0755 : 0644, host ? "#!/bin/sh\n" : "",
                              Placement::top);
@@ -71,10 +102,20 @@ Step remove_hook_step(Ctx& ctx, std::shared_ptr<CtView> v, const std::string& ac
             [path]() {
                 auto text = read_file(path);
                 bool has = text && find_block(*text, kBlockId);
+                if (const std::string sh = shared(path); has && !sh.empty()) {
+                    Observation o = Observation::fails(
+                        sh +
+                        ": its vzlvs block is left alone, the file is shared with other "
+                        "containers");
+                    o.fix = unshare_fix(path);
+                    return o;
+                }
                 return Observation::holds_if(!has, has ? "vzlvs block present" : "no vzlvs block",
                                              "remove the vzlvs block from " + path.string());
             },
             [path, header]() {
+                if (const std::string sh = shared(path); !sh.empty())
+                    throw Error(sh + ": refused, it is shared with other containers");
                 remove_block_from_file(path, kBlockId, header);
                 return Applied::changed("removed the vzlvs block from " + path.string());
             }};

@@ -1,5 +1,7 @@
 #include "steps/preflight.hpp"
 
+#include <algorithm>
+
 #include "base/strings.hpp"
 
 namespace vzlvs {
@@ -14,19 +16,77 @@ std::string other_holder(Ctx& ctx, const std::string& ctid, const std::string& v
     return "";
 }
 
+std::string service_of(const Config& cfg, const std::string& vip) {
+    std::vector<std::string> names;
+    for (const auto& [name, svc] : cfg.services)
+        if (svc.vip == vip) names.push_back(name);
+    return join(names);
+}
+
+// The CT's own addresses: its IP_ADDRESS entries that are no VIP of any service.
+std::vector<std::string> own_addresses(Ctx& ctx, CtView& v) {
+    const auto vips = ctx.cfg.all_vips();
+    std::vector<std::string> own;
+    for (const auto& ip : v.conf().ips())
+        if (std::find(vips.begin(), vips.end(), ip) == vips.end()) own.push_back(ip);
+    return own;
+}
+
 }  // namespace
 
+void refuse_vips_of_the_node(Ctx& ctx) {
+    Netlink& nl = ctx.seams.netlink();
+    std::vector<std::string> problems;
+    const auto vips = ctx.cfg.all_vips();
+    for (const auto& link : nl.links()) {
+        for (const auto& cidr : nl.addresses(link.name)) {
+            const std::string ip = cidr.substr(0, cidr.find('/'));
+            if (std::find(vips.begin(), vips.end(), ip) != vips.end())
+                problems.push_back("VIP " + ip + " (service " + service_of(ctx.cfg, ip) +
+                                   ") is an address of this node, on " + link.name);
+        }
+    }
+    for (const auto& gw : nl.gateways())
+        if (std::find(vips.begin(), vips.end(), gw) != vips.end())
+            problems.push_back("VIP " + gw + " (service " + service_of(ctx.cfg, gw) +
+                               ") is the gateway of this node's routes");
+    if (!problems.empty())
+        throw UsageError(join(problems, "; ") +
+                         ": the ARP guard for it would drop the node's own ARP and cut the node "
+                         "off the LAN. A VIP is the director's address, never a node's: fix the "
+                         "vip in " +
+                         ctx.cfg.source.string());
+}
+
+Step ct_exists_step(Ctx& ctx, std::shared_ptr<CtView> v) {
+    return {v->scope(), "container exists",
+            "create container " + v->ct.ctid + " or remove [container " + v->ct.ctid + "] from " +
+                ctx.cfg.source.string(),
+            [v]() {
+                const auto& st = v->status();
+                return Observation::holds_if(
+                    st.exists, st.exists ? (st.running ? "running" : "stopped")
+                                         : "no such container on this node (vzctl status: "
+                                           "deleted)");
+            }};
+}
+
+Step ct_own_address_step(Ctx& ctx, std::shared_ptr<CtView> v) {
+    return {v->scope(), "an address of its own",
+            "give CT " + v->ct.ctid + " an address that is no VIP (vzctl set " + v->ct.ctid +
+                " --ipadd IP --save) or set address = IP in [container " + v->ct.ctid + "]",
+            [&ctx, v]() {
+                if (!v->ct.address.empty()) return Observation::holds(v->ct.address + " (address)");
+                const auto own = own_addresses(ctx, *v);
+                if (!own.empty()) return Observation::holds(join(own));
+                return Observation::fails(
+                    "every address in its IP_ADDRESS is a VIP (" + join(v->conf().ips()) +
+                    "): provision would delete the CT's own route and deprovision would leave "
+                    "it without an address; the director tunnels to a real address");
+            }};
+}
+
 std::vector<Step> ct_preflight_steps(Ctx& ctx, std::shared_ptr<CtView> v) {
-    Step exists{v->scope(), "container exists",
-                "create container " + v->ct.ctid + " or remove [container " + v->ct.ctid +
-                    "] from " + ctx.cfg.source.string(),
-                [v]() {
-                    const auto& st = v->status();
-                    return Observation::holds_if(
-                        st.exists, st.exists ? (st.running ? "running" : "stopped")
-                                             : "no such container on this node (vzctl status: "
-                                               "deleted)");
-                }};
     Step unique{v->scope(), "VIP held by no other CT",
                 "a node's venet IP table is global: only one container per node can hold a VIP "
                 "(vzctl would fail with exit 78); move one of the containers to another node",
@@ -39,7 +99,7 @@ std::vector<Step> ct_preflight_steps(Ctx& ctx, std::shared_ptr<CtView> v) {
                     }
                     return Observation::holds(join(v->vips));
                 }};
-    return {exists, unique};
+    return {ct_exists_step(ctx, v), unique, ct_own_address_step(ctx, v)};
 }
 
 }  // namespace vzlvs

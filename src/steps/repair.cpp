@@ -2,6 +2,7 @@
 
 #include "steps/ct_inside.hpp"
 #include "steps/director_steps.hpp"
+#include "steps/guard_step.hpp"
 #include "steps/leaks.hpp"
 
 namespace vzlvs {
@@ -14,6 +15,23 @@ bool repair_running_ct(Ctx& ctx, StepRunner& runner, const std::shared_ptr<CtVie
     if (!ok) return false;
     runner.run_all(register_steps(ctx, v, true));
     return true;
+}
+
+bool still_provisioned(CtView& v) {
+    const CtConfig conf = v.conf();
+    for (const auto& vip : v.vips)
+        if (!conf.has_ip(vip)) return false;
+    return true;
+}
+
+Repair repair_if_provisioned(Ctx& ctx, StepRunner& runner, const std::shared_ptr<CtView>& v,
+                             bool guard) {
+    v->changed();  // whatever was read before the lock is stale
+    if (!v->status().running) return Repair::not_running;
+    if (!still_provisioned(*v)) return Repair::not_provisioned;
+    if (guard && !runner.run(arp_guard_step(ctx, v->vips))) return Repair::done;
+    repair_running_ct(ctx, runner, v);
+    return Repair::done;
 }
 
 }  // namespace vzlvs

@@ -4,6 +4,8 @@
 #include <map>
 #include <sstream>
 
+#include "base/strings.hpp"
+
 namespace vzlvs {
 
 const char* to_string(Status s) {
@@ -26,7 +28,13 @@ const char* to_string(Status s) {
     return "?";
 }
 
-void Report::add(Outcome o) { outcomes_.push_back(std::move(o)); }
+void Report::add(Outcome o) {
+    // Details quote what containers and directors said: nothing reaches the operator's
+    // terminal (or the JSON consumer) as a control sequence.
+    o.detail = printable(o.detail, std::string::npos, true);
+    o.fix = printable(o.fix, std::string::npos, true);
+    outcomes_.push_back(std::move(o));
+}
 
 int Report::count(Status s) const {
     return static_cast<int>(std::count_if(outcomes_.begin(), outcomes_.end(),

@@ -240,7 +240,6 @@ Reply GorbModel::put_backend(const std::string& vs, const std::string& rs,
     b.service = vs;
     b.options = {
         {"host", host}, {"port", port}, {"weight", weight}, {"method", method}, {"pulse", popts}};
-    b.stash = weight;
     try {
         apply(dest_change(IpvsChange::add_dest, b));
     } catch (const std::exception& e) {
@@ -263,7 +262,6 @@ Reply GorbModel::patch_backend(const std::string&, const std::string& rs, const 
     if (it == backends_.end()) return error(404, kNotFound);
     Backend next = it->second;
     next.options["weight"] = weight;
-    next.stash = weight;
     try {
         apply(dest_change(IpvsChange::edit_dest, next));
     } catch (const std::exception& e) {
@@ -296,8 +294,17 @@ Reply GorbModel::pulse(const std::string& rs, int status, double health) {
     b.status = status;
     b.health = health;
     b.since = std::chrono::steady_clock::now();
-    b.options["weight"] =
-        status == 0 ? static_cast<long long>(static_cast<int32_t>(b.stash * health)) : 0LL;
+    const auto stashed = stash_.find(rs);
+    if (status == 0) {
+        if (stashed == stash_.end()) return {200, nullptr};
+        const auto weight = static_cast<long long>(
+            static_cast<int32_t>(static_cast<double>(stashed->second) * health));
+        b.options["weight"] = weight;
+        if (weight == stashed->second) stash_.erase(stashed);  // completely recovered
+    } else if (stashed == stash_.end()) {
+        stash_[rs] = b.options["weight"].get<long long>();
+        b.options["weight"] = 0;
+    }
     return {200, nullptr};
 }
 
@@ -307,7 +314,7 @@ json GorbModel::dump() const {
     for (const auto& [id, s] : services_)
         out["services"][id] = {{"options", s.options}, {"backends", s.backends}};
     for (const auto& [id, b] : backends_)
-        out["backends"][id] = {{"service", b.service}, {"options", b.options}, {"stash", b.stash}};
+        out["backends"][id] = {{"service", b.service}, {"options", b.options}};
     return out;
 }
 
@@ -319,7 +326,6 @@ void GorbModel::load(const json& state) {
         Backend x;
         x.service = b.at("service");
         x.options = b.at("options");
-        x.stash = b.at("stash");
         backends_[id] = std::move(x);
     }
 }

@@ -46,8 +46,11 @@ class GorbModel {
     Reply patch_backend(const std::string& vs, const std::string& rs, const std::string& body);
     Reply delete_backend(const std::string& vs, const std::string& rs);
 
-    // Simulates a pulse result the way gorb's runtime does: Down stashes the weight and sets
-    // 0; Up sets weight = int32(stash × health).
+    // Simulates a pulse result exactly as gorb's runtime loop does (core/runtime.go, run()):
+    // the first Down stashes the *current* weight (0 if it was drained) and sets 0; an Up with
+    // a stash sets weight = int32(stash × health) and drops the stash once that equals it; an
+    // Up without a stash changes nothing. The stash lives apart from the backend (a local map
+    // keyed by the IDs in gorb), so it survives a DELETE and re-create; PATCH never touches it.
     Reply pulse(const std::string& rs, int status, double health);
 
     nlohmann::json dump() const;
@@ -61,7 +64,6 @@ class GorbModel {
     struct Backend {
         std::string service;
         nlohmann::json options;  // options["weight"] is the current weight
-        long long stash = 0;     // configured weight while pulse reduces it
         int status = 0;          // 0 Up, 1 Down, 2 Removed
         double health = 1.0;
         std::chrono::steady_clock::time_point since = std::chrono::steady_clock::now();
@@ -73,6 +75,7 @@ class GorbModel {
     mutable std::mutex mu_;
     std::map<std::string, Service> services_;
     std::map<std::string, Backend> backends_;  // global: keyed by rsID alone, like gorb
+    std::map<std::string, long long> stash_;   // rsID → weight to restore (gorb's run())
 };
 
 // gorb util.ParseInterval: "5s", "1m", "2h" with s/sec/seconds/m/min/minutes/h/hours.

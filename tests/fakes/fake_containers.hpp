@@ -119,7 +119,9 @@ class FakeContainers : public ContainerManager {
                 for (const auto& ip : ct.ips) leak(ip);
                 break;
         }
-        return RunResult{0, 0, false, "", ""};
+        RunResult ok;
+        ok.exit_code = 0;
+        return ok;
     }
     RunResult exec(const std::string& ctid, const std::vector<std::string>&) override {
         throw Error("FakeContainers::exec(" + ctid + "): use FakeCtNet for the inside");

@@ -16,6 +16,7 @@ class FakeNetlink : public Netlink {
     std::vector<LinkInfo> link_table;
     std::map<std::string, std::vector<std::string>> addr_table;  // dev → "a.b.c.d/n"
     std::vector<RouteInfo> route_table;
+    std::vector<std::string> gateway_table;
     std::vector<ProxyNeigh> proxy_table;
 
     // What vzctl's vps-net_add leaves for an IP: a route on venet, a proxy entry per uplink.
@@ -60,6 +61,7 @@ class FakeNetlink : public Netlink {
             if (r.dst == ip + "/32") out.push_back(r);
         return out;
     }
+    std::vector<std::string> gateways() override { return gateway_table; }
     void delete_route(const RouteInfo& route) override {
         events_.add("netlink delete route " + route.dst + " dev " + route.dev);
         route_table.erase(std::remove_if(route_table.begin(), route_table.end(),

@@ -197,10 +197,13 @@ TEST_F(DirectorTest, BackendIdUnderAnotherServiceIsAServiceMismatch) {
 TEST_F(DirectorTest, WeightReducedByHealthChecksIsNotDrift) {
     director->ensure_service(web());
     director->ensure_backend(ct101());
-    srv.pulse(ct101().id, 1, 0.0);  // gorb: Down → weight 0
+    srv.pulse(ct101().id, 1, 0.0);  // gorb: Down → weight 0, stash 100
     auto d = director->diff(ct101());
-    EXPECT_EQ(d.kind, DiffKind::reduced_by_health);
-    EXPECT_THAT(d.detail, HasSubstr("reduced by health checks (status down"));
+    EXPECT_EQ(d.kind, DiffKind::down);
+    EXPECT_THAT(d.detail, HasSubstr("down by the director's health checks (status down"));
+    srv.clear_requests();
+    EXPECT_THROW(director->ensure_backend(ct101()), DirectorError);
+    EXPECT_EQ(count(srv.requests(), "PATCH"), 0u) << "a PATCH while down is undone by gorb";
 
     srv.pulse(ct101().id, 0, 0.5);  // recovering: int32(100 × 0.5) = 50, not truncated to 0
     d = director->diff(ct101());
@@ -210,6 +213,24 @@ TEST_F(DirectorTest, WeightReducedByHealthChecksIsNotDrift) {
     srv.clear_requests();
     EXPECT_EQ(director->ensure_backend(ct101()), Change::unchanged);
     EXPECT_EQ(count(srv.requests(), "PATCH"), 0u);
+}
+
+// Defect 9 (issue 9): the umount hook drains to 0; gorb then stashes 0 when its check fails
+// and restores 0 × health = 0 when it passes. vzlvs must not call that "reduced by health".
+TEST_F(DirectorTest, DrainedBackendThatGorbRestoredToZeroIsPutBackAtItsWeight) {
+    director->ensure_service(web());
+    director->ensure_backend(ct101());
+    ASSERT_EQ(director->set_weight(ct101(), 0), Change::changed);  // umount's drain
+    srv.pulse(ct101().id, 1, 0.0);                                 // down: stash 0
+    EXPECT_EQ(director->diff(ct101()).kind, DiffKind::down);
+    srv.pulse(ct101().id, 0, 0.4);  // up again, still recovering: int32(0 × 0.4) = 0
+    EXPECT_EQ(backend_on(srv, ct101())["options"]["weight"], 0);
+    const auto d = director->diff(ct101());
+    EXPECT_EQ(d.kind, DiffKind::weight_differs) << d.detail;
+    EXPECT_EQ(director->ensure_backend(ct101()), Change::changed);
+    srv.pulse(ct101().id, 0, 1.0);  // the stash is gone: the weight now sticks
+    EXPECT_EQ(backend_on(srv, ct101())["options"]["weight"], 100);
+    EXPECT_EQ(director->diff(ct101()).kind, DiffKind::ok);
 }
 
 TEST_F(DirectorTest, ExistingServiceWithOtherVipIsAMismatchError) {

@@ -121,9 +121,9 @@ TEST(Deprovision, RestoresTheNodeAndASecondRunChangesNothing) {
     CliResult dep = n.cli({"deprovision", "101", "102"});
     EXPECT_EQ(dep.exit_code(), 0) << dep.describe();
     EXPECT_EQ(dep.summary("failed"), 0);
-    // Off the director before anything else changes.
+    // Off the director before anything else changes (after the two preflight checks).
     ASSERT_TRUE(dep.report.is_object());
-    EXPECT_EQ(dep.report["outcomes"][1]["name"], "deregistered from web") << dep.describe();
+    EXPECT_EQ(dep.report["outcomes"][2]["name"], "deregistered from web") << dep.describe();
 
     for (auto [ctid, vip, service] :
          {std::tuple{"101", kWebVip, "web"}, std::tuple{"102", kDnsVip, "dns"}}) {

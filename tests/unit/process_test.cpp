@@ -263,6 +263,20 @@ TEST(Process, CapturesAMebibyteOnBothPipesIntact) {
     EXPECT_TRUE(r.err == data);
 }
 
+// Issue 9, defect 7: 200 MB from a container grew vzlvs (root) to 627 MB. The runner keeps
+// at most max_output of each stream and stops a child that writes more, at once (not at the
+// timeout).
+TEST(Process, OutputBeyondTheBoundStopsTheChild) {
+    RunOptions opts;
+    opts.max_output = 64 * 1024;
+    opts.timeout = std::chrono::seconds(30);
+    auto r = run({"/bin/sh", "-c", "yes vzlvs; sleep 30"}, opts);
+    EXPECT_TRUE(r.truncated);
+    EXPECT_FALSE(r.ok());
+    EXPECT_FALSE(r.timed_out) << "stopped when the bound was reached, not at the timeout";
+    EXPECT_LE(r.out.size(), opts.max_output);
+}
+
 TEST(Process, ChildDoesNotInheritOurDescriptors) {
     TempDir dir;
     std::ofstream keep(dir.path() / "held-open");

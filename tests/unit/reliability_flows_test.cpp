@@ -1,0 +1,169 @@
+// Issue 9's defects that live in flow logic, on the fakes: each test fails on the code before
+// its fix. The namespace versions are in tests/integration/reliability_test.cpp.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "base/files.hpp"
+#include "commands/run.hpp"
+#include "fakes/fake_node.hpp"
+#include "steps/repair.hpp"
+
+namespace vzlvs {
+namespace {
+
+namespace fs = std::filesystem;
+using fakes::FakeNode;
+using testing::HasSubstr;
+
+Report run(FakeNode& n, const std::string& command, std::vector<std::string> ctids = {}) {
+    FlowOptions o;
+    o.config_path = n.dir() / "vzlvs.conf";
+    o.self = "vzlvs";
+    o.lock_wait = std::chrono::milliseconds(0);
+    Seams seams = n.seams();
+    return run_command(n.config(), o, command, ctids, seams);
+}
+
+std::string failures(const Report& r) {
+    std::string out;
+    for (const auto& o : r.outcomes())
+        if (o.status == Status::failed)
+            out += "[" + o.scope + "] " + o.name + ": " + o.detail + "\n";
+    return out;
+}
+
+std::string usage_error(FakeNode& n, const std::string& command) {
+    try {
+        run(n, command);
+    } catch (const UsageError& e) {
+        return e.what();
+    }
+    return "";
+}
+
+// Defect 1: a VIP that is the node's own address or gateway would make the ARP guard cut the
+// node off the LAN.
+TEST(ReliabilityFlows, VipThatIsANodeAddressOrGatewayIsRefusedBeforeAnyChange) {
+    for (const bool gateway : {false, true}) {
+        SCOPED_TRACE(gateway ? "gateway" : "address");
+        FakeNode n("restart = auto");
+        if (gateway)
+            n.netlink.gateway_table = {"192.0.2.10"};
+        else
+            n.netlink.addr_table["eth0"] = {"192.0.2.10/24"};
+        for (const char* command : {"bootstrap", "provision", "check"}) {
+            const std::string why = usage_error(n, command);
+            EXPECT_THAT(why, HasSubstr(gateway ? "VIP 192.0.2.10 (service web) is the gateway"
+                                               : "VIP 192.0.2.10 (service web) is an address of "
+                                                 "this node, on eth0"))
+                << command;
+        }
+        EXPECT_TRUE(n.events.log.empty()) << n.events.log.front();
+    }
+}
+
+// Defect 2: a VIP that is the container's only address.
+TEST(ReliabilityFlows, ContainerWhoseOnlyAddressIsAVipIsRefused) {
+    FakeNode n("restart = auto");
+    n.containers.cts["101"].ips = {"192.0.2.10"};
+    Report r = run(n, "provision");
+    EXPECT_EQ(r.exit_code(), Exit::failed);
+    EXPECT_THAT(failures(r), HasSubstr("[ct 101] an address of its own: every address in its "
+                                       "IP_ADDRESS is a VIP (192.0.2.10)"));
+    EXPECT_TRUE(n.events.log.empty()) << "refused before any change: " << n.events.log.front();
+
+    Report d = run(n, "deprovision", {"101"});
+    EXPECT_THAT(failures(d), HasSubstr("[ct 101] an address of its own"));
+    EXPECT_TRUE(n.containers.config("101").has_ip("192.0.2.10")) << "its only address was taken";
+}
+
+// Defect 6: CTID.start (and mount, umount) linked to one common file.
+TEST(ReliabilityFlows, ActionScriptsSharedByContainersAreRefused) {
+    for (const char* action : {"mount", "umount", "start"}) {
+        for (const bool hard : {false, true}) {
+            SCOPED_TRACE(std::string(action) + (hard ? " hard link" : " symlink"));
+            FakeNode n("restart = auto");
+            const fs::path common = n.dir() / ("common." + std::string(action));
+            std::ofstream(common) << "#!/bin/sh\n# the operator's common script\n";
+            fs::permissions(common, fs::perms(0755));
+            for (const char* ctid : {"101", "102"}) {
+                const fs::path p = n.containers.action_script(ctid, action);
+                hard ? fs::create_hard_link(common, p) : fs::create_symlink(common, p);
+            }
+            Report r = run(n, "provision");
+            EXPECT_EQ(r.exit_code(), Exit::failed);
+            EXPECT_THAT(failures(r), HasSubstr("refused, it is shared with other containers"));
+            EXPECT_EQ(*read_file(common), "#!/bin/sh\n# the operator's common script\n");
+            EXPECT_FALSE(n.events.any("vzctl set 101 --ipadd")) << "no VIP without its hooks";
+        }
+    }
+}
+
+// Defect 5: a hook worker or a watch pass that began before a deprovision must not undo it.
+// Both act through repair_if_provisioned() under the CT's lock; here it runs right after the
+// deprovision released that lock, as the waiting worker or pass does.
+TEST(ReliabilityFlows, DeprovisionIsNotUndoneByAWorkerOrPassThatWaitedForTheLock) {
+    for (const bool guard : {false, true}) {
+        SCOPED_TRACE(guard ? "watch pass" : "hook worker");
+        FakeNode n("restart = auto");
+        ASSERT_EQ(failures(run(n, "provision")), "");
+        ASSERT_EQ(failures(run(n, "deprovision", {"101"})), "");
+        n.events.log.clear();
+
+        FlowOptions o;
+        Seams seams = n.seams();
+        Ctx ctx{n.config(), o, seams};
+        auto v = std::make_shared<CtView>(ctx, *n.config().container("101"));
+        Report report;
+        StepRunner runner(report, false);
+        EXPECT_EQ(repair_if_provisioned(ctx, runner, v, guard), Repair::not_provisioned);
+        EXPECT_TRUE(n.events.log.empty()) << n.events.log.front();
+        EXPECT_EQ(n.director.backends.count("fake-101-web"), 0u);
+        EXPECT_EQ(n.guard.state.vips.count("192.0.2.10"), 0u);
+    }
+}
+
+// Defect 8: vzlvs killed while vzctl restarts a CT (restart = auto) left it stopped, and the
+// next provision did not start it. A restart is recorded before vzctl runs.
+TEST(ReliabilityFlows, ARestartThatDidNotFinishIsCompletedByTheNextRun) {
+    FakeNode n("restart = auto");
+    n.containers.before_run = [&](const CtChange& c) {
+        if (c.kind != CtChange::Kind::restart || c.ctid != "101") return;
+        n.containers.cts["101"].running = false;  // vzctl got as far as the stop
+        throw Error("vzctl was killed");
+    };
+    Report first = run(n, "provision");
+    EXPECT_THAT(failures(first), HasSubstr("[ct 101] ipip effective"));
+    ASSERT_FALSE(n.containers.cts["101"].running);
+
+    n.containers.before_run = nullptr;
+    n.events.log.clear();
+    Report next = run(n, "provision");
+    EXPECT_EQ(failures(next), "");
+    EXPECT_EQ(n.events.first("vzctl start 101"), 0) << "started first, before anything else";
+    EXPECT_TRUE(n.containers.cts["101"].running);
+    EXPECT_EQ(n.director.backends.count("fake-101-web"), 1u);
+    EXPECT_FALSE(fs::exists(n.dir() / "state" / "restarting" / "101"));
+
+    Report again = run(n, "provision");
+    EXPECT_EQ(again.count(Status::changed), 0) << "the marker is gone with the restart";
+}
+
+// Defect 7: what a container prints is bounded, parsed with clear errors, and shown without
+// control sequences.
+TEST(ReliabilityFlows, ContainerOutputIsSanitisedInEveryReport) {
+    FakeNode n("restart = auto");
+    ASSERT_EQ(failures(run(n, "provision")), "");
+    n.containers.cts["101"].inside.kind = "ipip\x1b]0;owned\x07\x1b[2J";
+    Report r = run(n, "check");
+    const std::string text = r.table(false) + r.json("check").dump();
+    EXPECT_EQ(text.find('\x1b'), std::string::npos);
+    EXPECT_EQ(text.find('\x07'), std::string::npos);
+    EXPECT_THAT(r.table(false), HasSubstr("ipip?]0;owned??[2J"));
+}
+
+}  // namespace
+}  // namespace vzlvs

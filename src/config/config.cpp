@@ -128,9 +128,9 @@ Config load_config(const std::filesystem::path& path) {
     struct stat st {};
     if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         ::close(fd);
-        throw read_failure(path,
-                           "not a regular file (a FIFO, device or directory cannot be a "
-                           "config file)");
+        throw read_failure(path, S_ISDIR(st.st_mode) ? std::strerror(EISDIR)
+                                                     : "not a regular file (a FIFO or a device "
+                                                       "cannot be a config file)");
     }
     std::string text;
     char buf[8192];

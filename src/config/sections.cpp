@@ -293,8 +293,6 @@ void container_section(const RawSection& s, const RawConfig& raw, Config& cfg, P
                      "is empty; list one or more [service NAME] names, separated by spaces or "
                      "commas");
              }
-             std::vector<std::string> defined;
-             for (const auto& kv : cfg.services) defined.push_back(kv.first);
              std::vector<std::string> why;
              for (std::size_t i = 0; i < names.size(); ++i) {
                  const std::string& name = names[i];
@@ -302,6 +300,10 @@ void container_section(const RawSection& s, const RawConfig& raw, Config& cfg, P
                      names.begin() + static_cast<long>(i)) {
                      why.push_back("service `" + name + "` is listed twice");
                  } else if (!cfg.services.count(name) && !raw.find("service", name)) {
+                     // Listed only for the message: building it per container made reading
+                     // a file of many sections quadratic.
+                     std::vector<std::string> defined;
+                     for (const auto& kv : cfg.services) defined.push_back(kv.first);
                      why.push_back("no [service " + name + "] is defined (defined: " +
                                    (defined.empty() ? "none" : join(defined)) + ")" +
                                    validate::suggestion(name, defined));

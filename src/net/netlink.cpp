@@ -46,7 +46,7 @@ class LibnlNetlink : public Netlink {
         NlCache cache = link_cache("list network devices");
         std::vector<LinkInfo> out;
         for (nl_object* o = nl_cache_get_first(cache.get()); o; o = nl_cache_get_next(o)) {
-            out.push_back(to_info(reinterpret_cast<rtnl_link*>(o)));
+            out.push_back(link_info(reinterpret_cast<rtnl_link*>(o)));
         }
         return out;
     }
@@ -54,7 +54,7 @@ class LibnlNetlink : public Netlink {
     std::optional<LinkInfo> link(const std::string& name) override {
         RtLink l = find_link(name);
         if (!l) return std::nullopt;
-        return to_info(l.get());
+        return link_info(l.get());
     }
 
     void set_link_up(const std::string& name) override {
@@ -299,22 +299,6 @@ class LibnlNetlink : public Netlink {
 
     int require_ifindex(const std::string& name, const std::string& action) {
         return rtnl_link_get_ifindex(require_link(name, action).get());
-    }
-
-    static LinkInfo to_info(rtnl_link* l) {
-        LinkInfo info;
-        info.index = rtnl_link_get_ifindex(l);
-        const char* name = rtnl_link_get_name(l);
-        info.name = name ? name : "";
-        const char* kind = rtnl_link_get_type(l);
-        info.kind = kind ? kind : "";
-        info.arptype = rtnl_link_get_arptype(l);
-        unsigned flags = rtnl_link_get_flags(l);
-        info.up = flags & IFF_UP;
-        info.noarp = flags & IFF_NOARP;
-        info.loopback = flags & IFF_LOOPBACK;
-        info.mtu = rtnl_link_get_mtu(l);
-        return info;
     }
 
     RtAddr address_object(const std::string& dev, const std::string& cidr,

@@ -14,6 +14,8 @@
 #include <memory>
 #include <string>
 
+#include "net/netlink.hpp"
+
 namespace vzlvs::detail {
 
 template <typename T, void (*Free)(T*)>
@@ -40,5 +42,8 @@ std::string ns_label(const std::string& netns_path);
 // netlink socket to the namespace of the thread that creates it, for its whole life.
 // `purpose` completes "cannot open a netlink socket for <purpose> in <ns>".
 NlSock open_route_socket(const std::string& netns_path, const std::string& purpose);
+
+// A dumped link as vzlvs describes it.
+LinkInfo link_info(rtnl_link* l);
 
 }  // namespace vzlvs::detail

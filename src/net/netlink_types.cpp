@@ -1,9 +1,12 @@
 // The netlink seam's value types: errors and how a route reads in messages.
+#include <net/if.h>
 #include <netlink/errno.h>
+#include <netlink/route/link.h>
 #include <netlink/route/route.h>
 #include <netlink/route/rtnl.h>
 
 #include "net/netlink.hpp"
+#include "net/netlink_socket.hpp"
 
 namespace vzlvs {
 
@@ -29,6 +32,22 @@ std::string RouteInfo::str() const {
     s += std::string(" proto ") + rtnl_route_proto2str(protocol, buf, sizeof buf);
     if (priority) s += " metric " + std::to_string(priority);
     return s;
+}
+
+LinkInfo detail::link_info(rtnl_link* l) {
+    LinkInfo info;
+    info.index = rtnl_link_get_ifindex(l);
+    const char* name = rtnl_link_get_name(l);
+    info.name = name ? name : "";
+    const char* kind = rtnl_link_get_type(l);
+    info.kind = kind ? kind : "";
+    info.arptype = rtnl_link_get_arptype(l);
+    unsigned flags = rtnl_link_get_flags(l);
+    info.up = flags & IFF_UP;
+    info.noarp = flags & IFF_NOARP;
+    info.loopback = flags & IFF_LOOPBACK;
+    info.mtu = rtnl_link_get_mtu(l);
+    return info;
 }
 
 }  // namespace vzlvs

@@ -2,13 +2,17 @@
 // cross-section rules, render round-trip and the built-in example.
 #include "config/config.hpp"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <fstream>
 #include <functional>
 #include <iterator>
+
+#include "config/validate.hpp"
 
 namespace vzlvs {
 namespace {
@@ -679,6 +683,26 @@ TEST(ConfigLoad, MissingFileAndDirectoryAreExplained) {
         EXPECT_EQ(std::string(e.what()),
                   "cannot read config " + dir.path().string() + ": Is a directory");
     }
+}
+
+// Issue 9: a FIFO given as the config blocked vzlvs forever in open(2).
+TEST(ConfigLoad, FifoIsRefusedWithoutBlocking) {
+    TempDir dir;
+    const auto fifo = dir.path() / "vzlvs.conf";
+    ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+    try {
+        load_config(fifo);
+        FAIL() << "expected ConfigError";
+    } catch (const ConfigError& e) {
+        EXPECT_THAT(e.what(), testing::HasSubstr("not a regular file"));
+    }
+}
+
+// Issue 9: names are ASCII; a non-ASCII letter was reported as "a blank".
+TEST(ConfigValues, NonAsciiNameIsNamedAsSuch) {
+    EXPECT_THAT(validate::name_token("caf\xc3\xa9"), testing::HasSubstr("a non-ASCII character"));
+    EXPECT_THAT(validate::name_token("a b"), testing::HasSubstr("a blank"));
+    EXPECT_THAT(validate::name_token("a\x01"), testing::HasSubstr("a control character"));
 }
 
 }  // namespace

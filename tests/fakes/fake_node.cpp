@@ -2,6 +2,8 @@
 
 #include <stdlib.h>
 
+#include "commands/run.hpp"
+
 namespace vzlvs::fakes {
 
 namespace {
@@ -55,6 +57,24 @@ Seams FakeNode::seams() {
     p.ct_net = &ct_net;
     p.director = &director;
     return Seams(cfg_, p);
+}
+
+Report FakeNode::run(const std::string& command, std::vector<std::string> ctids, bool dry_run) {
+    FlowOptions o;
+    o.dry_run = dry_run;
+    o.config_path = dir_ / "vzlvs.conf";
+    o.self = "vzlvs";
+    o.lock_wait = std::chrono::milliseconds(0);
+    Seams s = seams();
+    return run_command(cfg_, o, command, ctids, s);
+}
+
+std::string failures(const Report& r) {
+    std::string out;
+    for (const auto& o : r.outcomes())
+        if (o.status == Status::failed)
+            out += "[" + o.scope + "] " + o.name + ": " + o.detail + "\n";
+    return out;
 }
 
 }  // namespace vzlvs::fakes

@@ -13,6 +13,7 @@
 #include "fakes/fake_director.hpp"
 #include "fakes/fake_netlink.hpp"
 #include "fakes/fake_process_runner.hpp"
+#include "steps/report.hpp"
 #include "world/seams.hpp"
 
 namespace vzlvs::fakes {
@@ -32,6 +33,9 @@ class FakeNode {
 
     // Seams lending the fakes, for one command (each vzlvs run makes its own seams).
     Seams seams();
+    // run_command() on this node, as `vzlvs [--dry-run] COMMAND CTID...` would run it.
+    Report run(const std::string& command, std::vector<std::string> ctids = {},
+               bool dry_run = false);
 
     Events events;
     FakeNetlink netlink{events};
@@ -45,5 +49,8 @@ class FakeNode {
     std::filesystem::path dir_;
     Config cfg_;
 };
+
+// Every failed outcome, "[scope] name: detail" per line: "" when none failed.
+std::string failures(const Report& r);
 
 }  // namespace vzlvs::fakes

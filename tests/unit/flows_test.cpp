@@ -14,32 +14,14 @@
 namespace vzlvs {
 namespace {
 
+using fakes::failures;
 using fakes::FakeNode;
 using testing::HasSubstr;
-
-Report run(FakeNode& n, const std::string& command, std::vector<std::string> ctids = {},
-           bool dry_run = false) {
-    FlowOptions o;
-    o.dry_run = dry_run;
-    o.config_path = n.dir() / "vzlvs.conf";
-    o.self = "vzlvs";
-    o.lock_wait = std::chrono::milliseconds(0);
-    Seams seams = n.seams();
-    return run_command(n.config(), o, command, ctids, seams);
-}
 
 const Outcome* find(const Report& r, const std::string& scope, const std::string& name) {
     for (const auto& o : r.outcomes())
         if (o.scope == scope && o.name == name) return &o;
     return nullptr;
-}
-
-std::string failures(const Report& r) {
-    std::string out;
-    for (const auto& o : r.outcomes())
-        if (o.status == Status::failed)
-            out += "[" + o.scope + "] " + o.name + ": " + o.detail + "\n";
-    return out;
 }
 
 int count(const Report& r, Status s) { return r.count(s); }
@@ -57,7 +39,7 @@ TEST_F(Flows, ProvisionFromScratchGuardsFirstAndConverges) {
                 hooks_before_ipadd &&
                 std::filesystem::exists(n.containers.action_script(c.ctid, "mount"));
     };
-    Report r = run(n, "provision");
+    Report r = n.run("provision");
     EXPECT_EQ(failures(r), "");
     EXPECT_EQ(r.exit_code(), Exit::ok);
 
@@ -84,9 +66,9 @@ TEST_F(Flows, ProvisionFromScratchGuardsFirstAndConverges) {
 }
 
 TEST_F(Flows, SecondProvisionChangesNothing) {
-    ASSERT_EQ(failures(run(n, "provision")), "");
+    ASSERT_EQ(failures(n.run("provision")), "");
     const size_t before = n.events.log.size();
-    Report again = run(n, "provision");
+    Report again = n.run("provision");
     EXPECT_EQ(failures(again), "");
     EXPECT_EQ(count(again, Status::changed), 0);
     EXPECT_EQ(count(again, Status::pending), 0);
@@ -94,7 +76,7 @@ TEST_F(Flows, SecondProvisionChangesNothing) {
 }
 
 TEST_F(Flows, DryRunChangesNothingAndPlansWhatTheDriverRuns) {
-    Report r = run(n, "provision", {}, true);
+    Report r = n.run("provision", {}, true);
     EXPECT_TRUE(n.events.log.empty());
     const Outcome* ipadd = find(r, "ct 101", "VIP in IP_ADDRESS");
     ASSERT_NE(ipadd, nullptr);
@@ -106,7 +88,7 @@ TEST_F(Flows, DryRunChangesNothingAndPlansWhatTheDriverRuns) {
 
 TEST_F(Flows, RefusesEveryContainerBeforeAnyChangeWhenAVipIsHeldElsewhere) {
     n.containers.cts["103"].ips = {"192.0.2.53"};  // not configured, but holds dns's VIP
-    Report r = run(n, "provision");
+    Report r = n.run("provision");
     EXPECT_EQ(r.exit_code(), Exit::failed);
     const Outcome* held = find(r, "ct 102", "VIP held by no other CT");
     ASSERT_NE(held, nullptr);
@@ -117,7 +99,7 @@ TEST_F(Flows, RefusesEveryContainerBeforeAnyChangeWhenAVipIsHeldElsewhere) {
 
 TEST_F(Flows, NoContainerIsTouchedWhenTheGuardCannotBeInstalled) {
     n.guard.broken = true;
-    Report r = run(n, "provision");
+    Report r = n.run("provision");
     EXPECT_EQ(r.exit_code(), Exit::failed);
     EXPECT_FALSE(n.events.any("vzctl"));
 }
@@ -127,7 +109,7 @@ TEST_F(Flows, FailureMidwayCleansUpTheLeakAndRegistersNothing) {
         if (c.kind == CtChange::Kind::restart && c.ctid == "101")
             throw VzctlError({"vzctl", "restart", "101"}, 79, "action script failed");
     };
-    Report r = run(n, "provision");
+    Report r = n.run("provision");
     EXPECT_EQ(r.exit_code(), Exit::failed);
     EXPECT_THAT(failures(r), HasSubstr("[ct 101] ipip effective"));
     EXPECT_TRUE(n.events.any("netlink delete route 192.0.2.10/32"))
@@ -138,9 +120,9 @@ TEST_F(Flows, FailureMidwayCleansUpTheLeakAndRegistersNothing) {
 }
 
 TEST_F(Flows, DeprovisionDeregistersFirstThenUndoesEverything) {
-    ASSERT_EQ(failures(run(n, "provision")), "");
+    ASSERT_EQ(failures(n.run("provision")), "");
     n.events.log.clear();
-    Report r = run(n, "deprovision", {"101"});
+    Report r = n.run("deprovision", {"101"});
     EXPECT_EQ(failures(r), "");
     ASSERT_GE(n.events.first("director delete backend fake-101-web"), 0);
     EXPECT_LT(n.events.first("director delete backend fake-101-web"),
@@ -154,17 +136,17 @@ TEST_F(Flows, DeprovisionDeregistersFirstThenUndoesEverything) {
     EXPECT_EQ(n.director.backends.count("fake-102-dns"), 1u) << "102 was not named";
 
     n.events.log.clear();
-    Report again = run(n, "deprovision", {"101"});
+    Report again = n.run("deprovision", {"101"});
     EXPECT_EQ(count(again, Status::changed), 0);
     EXPECT_TRUE(n.events.log.empty());
 }
 
 TEST_F(Flows, CheckIsReadOnlyAndNamesTheDrift) {
-    ASSERT_EQ(failures(run(n, "provision")), "");
+    ASSERT_EQ(failures(n.run("provision")), "");
     n.containers.cts["101"].inside.addrs.clear();
     n.netlink.add_leak("192.0.2.53", "venet0", "eth0");
     n.events.log.clear();
-    Report r = run(n, "check", {}, /*dry_run=*/false);
+    Report r = n.run("check", {}, /*dry_run=*/false);
     EXPECT_EQ(r.exit_code(), Exit::failed);
     EXPECT_THAT(failures(r),
                 HasSubstr("[ct 101] tunl0 + VIP + rp_filter in CT: 192.0.2.10/32 not on tunl0"));
@@ -173,48 +155,48 @@ TEST_F(Flows, CheckIsReadOnlyAndNamesTheDrift) {
 }
 
 TEST_F(Flows, DrainHoldsTheBackendOutUntilRegister) {
-    ASSERT_EQ(failures(run(n, "provision")), "");
-    ASSERT_EQ(failures(run(n, "drain", {"101"})), "");
+    ASSERT_EQ(failures(n.run("provision")), "");
+    ASSERT_EQ(failures(n.run("drain", {"101"})), "");
     EXPECT_EQ(n.director.backends.at("fake-101-web").weight, 0);
-    Report again = run(n, "provision");
+    Report again = n.run("provision");
     const Outcome* held = find(again, "ct 101", "director");
     ASSERT_NE(held, nullptr);
     EXPECT_EQ(held->status, Status::warning);
     EXPECT_EQ(n.director.backends.at("fake-101-web").weight, 0) << "provision undid the drain";
-    ASSERT_EQ(failures(run(n, "register", {"101"})), "");
+    ASSERT_EQ(failures(n.run("register", {"101"})), "");
     EXPECT_EQ(n.director.backends.at("fake-101-web").weight, 10);
 }
 
 TEST_F(Flows, RegisterRepairsTheContainerAndRefusesOneThatCannotServe) {
-    ASSERT_EQ(failures(run(n, "provision")), "");
+    ASSERT_EQ(failures(n.run("provision")), "");
     n.director.backends.clear();
     n.containers.cts["101"].inside.tunl0 = false;  // as after a start without the ipip feature
-    Report r = run(n, "register", {"101"});
+    Report r = n.run("register", {"101"});
     EXPECT_EQ(r.exit_code(), Exit::failed);
     EXPECT_THAT(failures(r), HasSubstr("[ct 101] tunl0 + VIP + rp_filter in CT"));
     EXPECT_EQ(n.director.backends.count("fake-101-web"), 0u);
 
     n.containers.cts["101"].inside.tunl0 = true;
     n.netlink.add_leak("192.0.2.10", "venet0", "eth0");
-    ASSERT_EQ(failures(run(n, "register", {"101"})), "");
+    ASSERT_EQ(failures(n.run("register", {"101"})), "");
     EXPECT_TRUE(n.netlink.host_routes("192.0.2.10").empty()) << "register sweeps the leak too";
     EXPECT_EQ(n.director.backends.count("fake-101-web"), 1u);
 }
 
 TEST_F(Flows, DirectorDownLeavesTheContainerConfiguredForTheNextRun) {
     n.director.down = true;
-    Report r = run(n, "provision");
+    Report r = n.run("provision");
     EXPECT_EQ(r.exit_code(), Exit::failed);
     EXPECT_THAT(failures(r), HasSubstr("[ct 101] registered in web"));
     EXPECT_TRUE(n.containers.cts["101"].inside.has_addr("192.0.2.10"));
     n.director.down = false;
-    EXPECT_EQ(failures(run(n, "provision")), "");
+    EXPECT_EQ(failures(n.run("provision")), "");
     EXPECT_EQ(n.director.backends.count("fake-101-web"), 1u);
 }
 
 TEST_F(Flows, UnknownContainersAreAUsageErrorBeforeAnything) {
-    EXPECT_THROW(run(n, "provision", {"999"}), UsageError);
-    EXPECT_THROW(run(n, "frobnicate"), UsageError);
+    EXPECT_THROW(n.run("provision", {"999"}), UsageError);
+    EXPECT_THROW(n.run("frobnicate"), UsageError);
     EXPECT_TRUE(n.events.log.empty());
 }
 

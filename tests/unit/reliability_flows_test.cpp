@@ -15,29 +15,13 @@ namespace vzlvs {
 namespace {
 
 namespace fs = std::filesystem;
+using fakes::failures;
 using fakes::FakeNode;
 using testing::HasSubstr;
 
-Report run(FakeNode& n, const std::string& command, std::vector<std::string> ctids = {}) {
-    FlowOptions o;
-    o.config_path = n.dir() / "vzlvs.conf";
-    o.self = "vzlvs";
-    o.lock_wait = std::chrono::milliseconds(0);
-    Seams seams = n.seams();
-    return run_command(n.config(), o, command, ctids, seams);
-}
-
-std::string failures(const Report& r) {
-    std::string out;
-    for (const auto& o : r.outcomes())
-        if (o.status == Status::failed)
-            out += "[" + o.scope + "] " + o.name + ": " + o.detail + "\n";
-    return out;
-}
-
 std::string usage_error(FakeNode& n, const std::string& command) {
     try {
-        run(n, command);
+        n.run(command);
     } catch (const UsageError& e) {
         return e.what();
     }
@@ -69,13 +53,13 @@ TEST(ReliabilityFlows, VipThatIsANodeAddressOrGatewayIsRefusedBeforeAnyChange) {
 TEST(ReliabilityFlows, ContainerWhoseOnlyAddressIsAVipIsRefused) {
     FakeNode n("restart = auto");
     n.containers.cts["101"].ips = {"192.0.2.10"};
-    Report r = run(n, "provision");
+    Report r = n.run("provision");
     EXPECT_EQ(r.exit_code(), Exit::failed);
     EXPECT_THAT(failures(r), HasSubstr("[ct 101] an address of its own: every address in its "
                                        "IP_ADDRESS is a VIP (192.0.2.10)"));
     EXPECT_TRUE(n.events.log.empty()) << "refused before any change: " << n.events.log.front();
 
-    Report d = run(n, "deprovision", {"101"});
+    Report d = n.run("deprovision", {"101"});
     EXPECT_THAT(failures(d), HasSubstr("[ct 101] an address of its own"));
     EXPECT_TRUE(n.containers.config("101").has_ip("192.0.2.10")) << "its only address was taken";
 }
@@ -93,7 +77,7 @@ TEST(ReliabilityFlows, ActionScriptsSharedByContainersAreRefused) {
                 const fs::path p = n.containers.action_script(ctid, action);
                 hard ? fs::create_hard_link(common, p) : fs::create_symlink(common, p);
             }
-            Report r = run(n, "provision");
+            Report r = n.run("provision");
             EXPECT_EQ(r.exit_code(), Exit::failed);
             EXPECT_THAT(failures(r), HasSubstr("refused, it is shared with other containers"));
             EXPECT_EQ(*read_file(common), "#!/bin/sh\n# the operator's common script\n");
@@ -109,8 +93,8 @@ TEST(ReliabilityFlows, DeprovisionIsNotUndoneByAWorkerOrPassThatWaitedForTheLock
     for (const bool guard : {false, true}) {
         SCOPED_TRACE(guard ? "watch pass" : "hook worker");
         FakeNode n("restart = auto");
-        ASSERT_EQ(failures(run(n, "provision")), "");
-        ASSERT_EQ(failures(run(n, "deprovision", {"101"})), "");
+        ASSERT_EQ(failures(n.run("provision")), "");
+        ASSERT_EQ(failures(n.run("deprovision", {"101"})), "");
         n.events.log.clear();
 
         FlowOptions o;
@@ -135,20 +119,20 @@ TEST(ReliabilityFlows, ARestartThatDidNotFinishIsCompletedByTheNextRun) {
         n.containers.cts["101"].running = false;  // vzctl got as far as the stop
         throw Error("vzctl was killed");
     };
-    Report first = run(n, "provision");
+    Report first = n.run("provision");
     EXPECT_THAT(failures(first), HasSubstr("[ct 101] ipip effective"));
     ASSERT_FALSE(n.containers.cts["101"].running);
 
     n.containers.before_run = nullptr;
     n.events.log.clear();
-    Report next = run(n, "provision");
+    Report next = n.run("provision");
     EXPECT_EQ(failures(next), "");
     EXPECT_EQ(n.events.first("vzctl start 101"), 0) << "started first, before anything else";
     EXPECT_TRUE(n.containers.cts["101"].running);
     EXPECT_EQ(n.director.backends.count("fake-101-web"), 1u);
     EXPECT_FALSE(fs::exists(n.dir() / "state" / "restarting" / "101"));
 
-    Report again = run(n, "provision");
+    Report again = n.run("provision");
     EXPECT_EQ(again.count(Status::changed), 0) << "the marker is gone with the restart";
 }
 
@@ -156,9 +140,9 @@ TEST(ReliabilityFlows, ARestartThatDidNotFinishIsCompletedByTheNextRun) {
 // control sequences.
 TEST(ReliabilityFlows, ContainerOutputIsSanitisedInEveryReport) {
     FakeNode n("restart = auto");
-    ASSERT_EQ(failures(run(n, "provision")), "");
+    ASSERT_EQ(failures(n.run("provision")), "");
     n.containers.cts["101"].inside.kind = "ipip\x1b]0;owned\x07\x1b[2J";
-    Report r = run(n, "check");
+    Report r = n.run("check");
     const std::string text = r.table(false) + r.json("check").dump();
     EXPECT_EQ(text.find('\x1b'), std::string::npos);
     EXPECT_EQ(text.find('\x07'), std::string::npos);

@@ -12,9 +12,10 @@ namespace vzlvs {
 
 void check(Ctx& ctx, StepRunner& r, const Selection& cts) {
     for (auto& s : node_steps(ctx)) r.run(check_only(s));
+    const auto holders = std::make_shared<const IpHolders>(read_ip_holders(ctx));
     for (const ContainerConfig* ct : cts) {
         auto v = std::make_shared<CtView>(ctx, *ct);
-        if (!r.run_until_failure(ct_preflight_steps(ctx, v))) continue;
+        if (!r.run_until_failure(ct_preflight_steps(ctx, v, holders))) continue;
         r.run(ct_running_step(ctx, v));
         for (auto& s : ct_provision_steps(ctx, v)) r.run(check_only(s));
         r.run(ct_venet_vip_step(ctx, v));

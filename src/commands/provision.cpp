@@ -14,10 +14,11 @@ namespace vzlvs {
 void provision(Ctx& ctx, StepRunner& r, const Selection& cts) {
     // Refuse before any change when the configuration does not fit the node.
     std::vector<std::shared_ptr<CtView>> views;
+    const auto holders = std::make_shared<const IpHolders>(read_ip_holders(ctx));
     bool fits = true;
     for (const ContainerConfig* ct : cts) {
         views.push_back(std::make_shared<CtView>(ctx, *ct));
-        fits = r.run_until_failure(ct_preflight_steps(ctx, views.back())) && fits;
+        fits = r.run_until_failure(ct_preflight_steps(ctx, views.back(), holders)) && fits;
     }
     if (!fits) return;
     std::vector<std::string> vips;

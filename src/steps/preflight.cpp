@@ -8,14 +8,6 @@ namespace vzlvs {
 
 namespace {
 
-// The owner of a VIP elsewhere on this node, read from the other CTs' configs.
-std::string other_holder(Ctx& ctx, const std::string& ctid, const std::string& vip) {
-    ContainerManager& cm = ctx.seams.containers();
-    for (const auto& other : cm.containers())
-        if (other != ctid && cm.config(other).has_ip(vip)) return other;
-    return "";
-}
-
 std::string service_of(const Config& cfg, const std::string& vip) {
     std::vector<std::string> names;
     for (const auto& [name, svc] : cfg.services)
@@ -86,16 +78,27 @@ Step ct_own_address_step(Ctx& ctx, std::shared_ptr<CtView> v) {
             }};
 }
 
-std::vector<Step> ct_preflight_steps(Ctx& ctx, std::shared_ptr<CtView> v) {
+IpHolders read_ip_holders(Ctx& ctx) {
+    IpHolders holders;
+    ContainerManager& cm = ctx.seams.containers();
+    for (const auto& id : cm.containers())
+        for (const auto& ip : cm.config(id).ips()) holders[ip].push_back(id);
+    return holders;
+}
+
+std::vector<Step> ct_preflight_steps(Ctx& ctx, std::shared_ptr<CtView> v,
+                                     std::shared_ptr<const IpHolders> holders) {
     Step unique{v->scope(), "VIP held by no other CT",
                 "a node's venet IP table is global: only one container per node can hold a VIP "
                 "(vzctl would fail with exit 78); move one of the containers to another node",
-                [&ctx, v]() {
+                [v, holders]() {
                     for (const auto& vip : v->vips) {
-                        std::string other = other_holder(ctx, v->ct.ctid, vip);
-                        if (!other.empty())
-                            return Observation::fails("VIP " + vip +
-                                                      " is in the IP_ADDRESS of CT " + other);
+                        const auto it = holders->find(vip);
+                        if (it == holders->end()) continue;
+                        for (const auto& other : it->second)
+                            if (other != v->ct.ctid)
+                                return Observation::fails("VIP " + vip +
+                                                          " is in the IP_ADDRESS of CT " + other);
                     }
                     return Observation::holds(join(v->vips));
                 }};

@@ -38,6 +38,7 @@ class FakeContainers : public ContainerManager {
     std::string uplink = "eth0";
     // Called before a change is applied: throw from it to make vzctl refuse.
     std::function<void(const CtChange&)> before_run;
+    int config_reads = 0;  // config() calls, for tests of how much a run reads
 
     std::string flavour() const override { return "fake vzctl"; }
     CtStatus status(const std::string& ctid) override {
@@ -50,6 +51,7 @@ class FakeContainers : public ContainerManager {
         return st;
     }
     CtConfig config(const std::string& ctid) override {
+        ++config_reads;
         CtConfig c;
         auto it = cts.find(ctid);
         if (it == cts.end()) return c;

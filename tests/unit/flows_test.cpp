@@ -194,6 +194,18 @@ TEST_F(Flows, DirectorDownLeavesTheContainerConfiguredForTheNextRun) {
     EXPECT_EQ(n.director.backends.count("fake-101-web"), 1u);
 }
 
+// Issue 13's first floor: the preflight read every other CT's config for every configured CT
+// and VIP. It now reads the node's configs once per run.
+TEST_F(Flows, PreflightReadsEachContainersConfigOnce) {
+    for (int i = 0; i < 300; ++i)
+        n.containers.cts[std::to_string(1000 + i)].ips = {"198.51.101." + std::to_string(i % 250)};
+    n.containers.config_reads = 0;
+    n.run("provision", {}, true);
+    const int node_cts = static_cast<int>(n.containers.cts.size());
+    // Once each for the holders, plus a handful per configured CT for its own steps.
+    EXPECT_LE(n.containers.config_reads, node_cts + 2 * 10) << "reads grow with CTs x CTs";
+}
+
 TEST_F(Flows, UnknownContainersAreAUsageErrorBeforeAnything) {
     EXPECT_THROW(n.run("provision", {"999"}), UsageError);
     EXPECT_THROW(n.run("frobnicate"), UsageError);

@@ -22,6 +22,7 @@
 #include "base/daemon.hpp"
 #include "base/lock.hpp"
 #include "base/state_dir.hpp"
+#include "commands/log_lines.hpp"
 #include "steps/director_steps.hpp"
 #include "steps/guard_step.hpp"
 #include "steps/leaks.hpp"
@@ -60,11 +61,7 @@ void log_report(const std::string& what, const Report& r) {
 
 std::set<std::string> sweep(Ctx& ctx, const CtView& v) {
     Swept s = sweep_leaks(ctx.seams.netlink(), ctx.cfg.node.venet, owned_vips(v));
-    // The same line format as watch's (docs/commands/watch.md).
-    for (const auto& o : s.outcomes)
-        spdlog::log(o.status == Status::failed ? spdlog::level::warn : spdlog::level::info,
-                    "{}: {}: {}: {}", o.status == Status::failed ? "failed" : "repaired", o.scope,
-                    o.name, o.detail);
+    log_swept(s);
     return s.routed;
 }
 

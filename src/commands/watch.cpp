@@ -19,6 +19,7 @@
 #include "base/lock.hpp"
 #include "base/signals.hpp"
 #include "base/strings.hpp"
+#include "commands/log_lines.hpp"
 #include "commands/run.hpp"
 #include "config/validate.hpp"
 #include "steps/leaks.hpp"
@@ -35,26 +36,11 @@ using clock = std::chrono::steady_clock;
 // A pass does not wait long for a CT another vzlvs works on: it retries at the next pass.
 constexpr std::chrono::milliseconds kLockWait{1000};
 
-// ---- logging --------------------------------------------------------------------------------
-
-// The line format is stable (tests and operators grep for it):
-//   repaired: <scope>: <step>: <detail>
-//   failed: <scope>: <step>: <detail>[; fix: <fix>]
-//   recovered: <scope>: <step>: <detail>
-void log_repair(const std::string& scope, const std::string& step, const std::string& detail) {
-    spdlog::info("repaired: {}: {}: {}", scope, step, detail);
-}
-
 // ---- the event-driven sweep -----------------------------------------------------------------
 
 // Deletes every route to a VIP on venet and every proxy entry for a VIP, whoever added them.
 void sweep(Netlink& nl, const std::string& venet, const std::vector<OwnedVip>& vips) {
-    for (const auto& o : sweep_leaks(nl, venet, vips).outcomes) {
-        if (o.status == Status::failed)
-            spdlog::warn("failed: {}: {}: {}", o.scope, o.name, o.detail);
-        else
-            log_repair(o.scope, o.name, o.detail);
-    }
+    log_swept(sweep_leaks(nl, venet, vips));
 }
 
 // ---- the periodic pass ----------------------------------------------------------------------
@@ -110,11 +96,10 @@ class Watcher {
                 case Status::changed:
                     ++repaired;
                     failing_.erase(key);
-                    log_repair(o.scope, o.name, o.detail);
+                    spdlog::info("{}", log_line("repaired", o));
                     break;
                 case Status::pending:
-                    spdlog::info("pending: {}: {}: {}{}", o.scope, o.name, o.detail,
-                                 o.fix.empty() ? "" : "; fix: " + o.fix);
+                    spdlog::info("{}", log_line("pending", o));
                     break;
                 case Status::failed: {
                     ++failed;
@@ -122,15 +107,15 @@ class Watcher {
                     // changes: the journal must not fill up at every pass.
                     auto it = failing_.find(key);
                     const bool repeat = it != failing_.end() && it->second == o.detail;
-                    spdlog::log(repeat ? spdlog::level::debug : spdlog::level::warn,
-                                "failed: {}: {}: {}{}", o.scope, o.name, o.detail,
-                                o.fix.empty() ? "" : "; fix: " + o.fix);
+                    spdlog::log(repeat ? spdlog::level::debug : spdlog::level::warn, "{}",
+                                log_line("failed", o));
                     failing_[key] = o.detail;
                     break;
                 }
                 default:
-                    if (failing_.erase(key))
-                        spdlog::info("recovered: {}: {}: {}", o.scope, o.name, o.detail);
+                    if (failing_.erase(key))  // Without the fix: the step holds again.
+                        spdlog::info("{}",
+                                     log_line("recovered", {o.scope, o.name, o.status, o.detail}));
                     break;
             }
         }

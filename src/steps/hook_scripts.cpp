@@ -35,6 +35,12 @@ std::string shared(const fs::path& path) {
     return "";
 }
 
+// Applies never edit a shared file, whatever the observation said.
+void refuse_shared(const fs::path& path) {
+    if (const std::string sh = shared(path); !sh.empty())
+        throw Error(sh + ": refused, it is shared with other containers");
+}
+
 std::string unshare_fix(const fs::path& path) {
     return "give the container a file of its own: cp --remove-destination \"$(readlink -f " +
            path.string() + ")\" " + path.string() +
@@ -78,8 +84,7 @@ Step hook_script_step(Ctx& ctx, std::shared_ptr<CtView> v, const std::string& ac
             "write the vzlvs block in " + path.string() + " (" + why + ")");
     };
     s.apply = [path, body, host]() {
-        if (const std::string sh = shared(path); !sh.empty())
-            throw Error(sh + ": refused, it is shared with other containers");
+        refuse_shared(path);
         // First in the script: a user's script may end in `exit 0` (the field report's does).
         ensure_block_in_file(path, kBlockId, body, host ? 0755 : 0644, host ? "#!/bin/sh\n" : "",
                              Placement::top);
@@ -114,8 +119,7 @@ Step remove_hook_step(Ctx& ctx, std::shared_ptr<CtView> v, const std::string& ac
                                              "remove the vzlvs block from " + path.string());
             },
             [path, header]() {
-                if (const std::string sh = shared(path); !sh.empty())
-                    throw Error(sh + ": refused, it is shared with other containers");
+                refuse_shared(path);
                 remove_block_from_file(path, kBlockId, header);
                 return Applied::changed("removed the vzlvs block from " + path.string());
             }};

@@ -37,8 +37,9 @@ namespace fs = std::filesystem;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-constexpr seconds kRouteWatch{120};   // vzctl adds IPs within seconds of the mount scripts
-constexpr seconds kRunningWait{300};  // a CT with a slow CTID.start, or a busy node
+constexpr seconds kRouteWatch{120};        // vzctl adds IPs within seconds of the mount scripts
+constexpr milliseconds kProxyGrace{1500};  // after the routes: see worker()
+constexpr seconds kRunningWait{300};       // a CT with a slow CTID.start, or a busy node
 constexpr seconds kLockWait{300};
 constexpr int kSettleRounds = 6;  // of the services' check interval each
 
@@ -59,10 +60,10 @@ void log_report(const std::string& what, const Report& r) {
                 r.table(false));
 }
 
-std::set<std::string> sweep(Ctx& ctx, const CtView& v) {
+Swept sweep(Ctx& ctx, const CtView& v) {
     Swept s = sweep_leaks(ctx.seams.netlink(), ctx.cfg.node.venet, owned_vips(v));
     log_swept(s);
-    return s.routed;
+    return s;
 }
 
 bool wait_running(Ctx& ctx, const std::string& ctid) {
@@ -111,15 +112,29 @@ void worker(const Config& cfg, const FlowOptions& opts, const ContainerConfig& c
 
     // The hook swept stale entries before vzctl went on, so every route found now is the
     // one vzctl adds for this start: once each VIP's has been deleted, the watch is over.
-    std::set<std::string> seen;
-    bool done = watch_routes_and_neighbours("", kRouteWatch, [&]() {
-        auto deleted = sweep(ctx, *v);
-        seen.insert(deleted.begin(), deleted.end());
-        return seen.size() == v->vips.size();
-    });
+    // Only the VIPs in IP_ADDRESS get a route at this start (a restart vzctl 7 makes to apply
+    // the feature comes before provision adds the VIP).
+    std::size_t expected = 0;
+    const CtConfig conf = v->conf();
+    for (const auto& vip : v->vips) expected += conf.has_ip(vip);
+    std::set<std::string> seen, proxied;
+    bool done = expected == 0 || watch_routes_and_neighbours("", kRouteWatch, [&]() {
+                    Swept s = sweep(ctx, *v);
+                    seen.insert(s.routed.begin(), s.routed.end());
+                    proxied.insert(s.proxied.begin(), s.proxied.end());
+                    return seen.size() >= expected;
+                });
     spdlog::info("CT {}: {}", ct.ctid,
                  done ? "VIP routes removed as vzctl added them"
                       : "no VIP route appeared within the watch; swept what there was");
+    // vzctl 7's vz-net_add adds each proxy entry after the route (vzctl 4: before), and the
+    // kernel sends no event for proxy entries: look a little longer for them.
+    for (auto until = std::chrono::steady_clock::now() + kProxyGrace;
+         done && proxied.size() < expected && std::chrono::steady_clock::now() < until;) {
+        std::this_thread::sleep_for(milliseconds(20));
+        Swept s = sweep(ctx, *v);
+        proxied.insert(s.proxied.begin(), s.proxied.end());
+    }
 
     if (!wait_running(ctx, ct.ctid)) {
         spdlog::warn("CT {} is not running; nothing more to do until its next start", ct.ctid);
@@ -182,10 +197,14 @@ void spawn_worker(const Config& cfg, const FlowOptions& opts, const ContainerCon
 
 int run_hook(const Config& cfg, const FlowOptions& opts, const std::string& action) {
     const char* veid = std::getenv("VEID");
-    const ContainerConfig* ct = veid ? cfg.container(veid) : nullptr;
+    if (!veid) return 0;
+    Seams seams(cfg);
+    const ContainerConfig* ct = cfg.container(veid);
+    // vzctl 7 gives the CT's ID, which the config may name by its CT name.
+    for (auto it = cfg.containers.begin(); !ct && it != cfg.containers.end(); ++it)
+        if (seams.containers().vz_id(it->first) == veid) ct = &it->second;
     if (!ct) return 0;  // not ours: say nothing, change nothing
 
-    Seams seams(cfg);
     Ctx ctx{cfg, opts, seams};
     Report report;
     StepRunner runner(report, opts.dry_run);

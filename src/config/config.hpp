@@ -19,7 +19,10 @@ enum class Protocol { tcp, udp };
 enum class CheckType { tcp, http, none };
 const char* to_string(CheckType c);  // the config word: "tcp", "http", "none"
 enum class ModulesPersist { autodetect, modules_load_d, sysconfig, none };
-enum class AllRpFilter { refuse, set };  // what bootstrap does when conf.all.rp_filter != 0
+// What bootstrap does when conf.all.rp_filter != 0 (the kernel uses max(all, dev)): refuse;
+// pin each interface to its effective value, then lower all (the default); or just lower all.
+enum class AllRpFilter { refuse, pin, set };
+enum class OpenvzRelease { autodetect, v4, v7 };  // `openvz = auto|4|7`
 
 struct NodeConfig {
     std::string name;  // default: hostname
@@ -30,7 +33,8 @@ struct NodeConfig {
     RestartPolicy restart = RestartPolicy::never;
     std::vector<std::string> uplinks;  // empty: every UP non-venet, non-loopback link
     ModulesPersist modules_persist = ModulesPersist::autodetect;
-    AllRpFilter all_rp_filter = AllRpFilter::refuse;
+    AllRpFilter all_rp_filter = AllRpFilter::pin;
+    OpenvzRelease openvz = OpenvzRelease::autodetect;
     std::filesystem::path sysctl_dir = "/etc/sysctl.d";
     std::filesystem::path modules_load_dir = "/etc/modules-load.d";
     std::filesystem::path sysconfig_modules_dir = "/etc/sysconfig/modules";

@@ -66,7 +66,16 @@ std::string render_config(const Config& cfg) {
     if (n.uplinks.empty()) out << "# uplinks: empty, so every UP link but venet and loopback\n";
     out << "uplinks =" << (n.uplinks.empty() ? "" : " ") << join(n.uplinks, " ") << "\n"
         << "modules_persist = " << modules_name(n.modules_persist) << "\n"
-        << "all_rp_filter = " << (n.all_rp_filter == AllRpFilter::refuse ? "refuse" : "set") << "\n"
+        << "all_rp_filter = "
+        << (n.all_rp_filter == AllRpFilter::refuse ? "refuse"
+            : n.all_rp_filter == AllRpFilter::pin  ? "pin"
+                                                   : "set")
+        << "\n"
+        << "openvz = "
+        << (n.openvz == OpenvzRelease::v4   ? "4"
+            : n.openvz == OpenvzRelease::v7 ? "7"
+                                            : "auto")
+        << "\n"
         << "sysctl_dir = " << n.sysctl_dir.string() << "\n"
         << "modules_load_dir = " << n.modules_load_dir.string() << "\n"
         << "sysconfig_modules_dir = " << n.sysconfig_modules_dir.string() << "\n";

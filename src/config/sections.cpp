@@ -159,7 +159,11 @@ void node_section(const RawSection* s, NodeConfig& n, Problems& problems) {
                                             {"sysconfig", ModulesPersist::sysconfig},
                                             {"none", ModulesPersist::none}})},
             {"all_rp_filter", enum_into(&n.all_rp_filter, {{"refuse", AllRpFilter::refuse},
+                                                           {"pin", AllRpFilter::pin},
                                                            {"set", AllRpFilter::set}})},
+            {"openvz", enum_into(&n.openvz, {{"auto", OpenvzRelease::autodetect},
+                                             {"4", OpenvzRelease::v4},
+                                             {"7", OpenvzRelease::v7}})},
             {"sysctl_dir", [&](const std::string& v) { return directory(v, &n.sysctl_dir); }},
             {"modules_load_dir",
              [&](const std::string& v) { return directory(v, &n.modules_load_dir); }},
@@ -277,7 +281,7 @@ void service_section(const RawSection& s, Config& cfg, Problems& problems) {
 }
 
 void container_section(const RawSection& s, const RawConfig& raw, Config& cfg, Problems& problems) {
-    std::string bad_id = check_legacy_ctid(s.arg);
+    std::string bad_id = check_ctid(s.arg);  // a CT name resolves on the node (ct/vzctl.hpp)
     if (!bad_id.empty()) {
         problems.add(s.line, s.label(), "", "bad container ID: " + bad_id);
         return;

@@ -1,5 +1,6 @@
 // CT config reader with vzctl's own line rules (vzctl 4.x src/lib/util.c parse_line and
-// subst_VEID), so vzlvs sees what vzctl sees without spawning it.
+// subst_VEID; libvzctl 7 lib/common.c parse_line, lib/config.c, lib/util.c subst_VEID), so
+// vzlvs sees what vzctl sees without spawning it.
 #include "ct/ctconf.hpp"
 
 #include <cerrno>
@@ -56,9 +57,53 @@ bool parse_line(const std::string& raw, std::string& key, std::string& value) {
     return true;
 }
 
-// VE_ROOT/VE_PRIVATE only: trailing '/' dropped, then the first $VEID (or else ${VEID}) replaced.
-std::string subst_veid(std::string v, const std::string& ctid) {
-    while (v.size() > 1 && v.back() == '/') v.pop_back();
+// libvzctl 7's uncommentstr: a `#` that starts a word outside quotes ends the line.
+std::string uncomment7(const std::string& s) {
+    bool in_single = false, in_double = false, word_start = true;
+    for (size_t i = 0; i < s.size(); ++i) {
+        const char c = s[i];
+        if (in_single && c != '\'') continue;
+        if (in_double && c != '"') continue;
+        if (c == '\'') {
+            in_single = !in_single;
+            word_start = false;
+        } else if (c == '"') {
+            in_double = !in_double;
+            word_start = false;
+        } else if (c == '#') {
+            if (word_start) return s.substr(0, i);
+        } else {
+            word_start = is_space(c);
+        }
+    }
+    return s;
+}
+
+// One line as libvzctl 7's parse_line sees it: unescaped and uncommented, a quote ending
+// the line dropped, the value everything after '=' but one opening quote.
+bool parse_line7(const std::string& raw, std::string& key, std::string& value) {
+    std::string line = uncomment7(unescape(raw));
+    size_t start = 0;
+    while (start < line.size() && is_space(line[start])) ++start;
+    if (start == line.size() || line[start] == '#') return false;
+    size_t end = line.size();
+    while (end > start && is_space(line[end - 1])) --end;
+    if (line[end - 1] == '"' || line[end - 1] == '\'') --end;
+    size_t eq = line.find('=', start);
+    if (eq == std::string::npos || eq >= end) return false;
+    if (eq - start >= 4096) return false;  // ltoken's size
+    key = line.substr(start, eq - start);
+    size_t vstart = eq + 1;
+    if (vstart < end && (line[vstart] == '"' || line[vstart] == '\'')) ++vstart;
+    value = vstart < end ? line.substr(vstart, end - vstart) : "";
+    return true;
+}
+
+// VE_ROOT/VE_PRIVATE only: trailing '/' dropped (vzctl 4 only), then the first $VEID (or else
+// ${VEID}) replaced.
+std::string subst_veid(std::string v, const std::string& ctid, ConfRules rules) {
+    if (rules == ConfRules::vzctl4)
+        while (v.size() > 1 && v.back() == '/') v.pop_back();
     for (const char* token : {"$VEID", "${VEID}"}) {
         auto pos = v.find(token);
         if (pos != std::string::npos) return v.replace(pos, std::strlen(token), ctid);
@@ -89,7 +134,7 @@ struct ParsedFile {
     std::vector<std::string> ip_lines;
 };
 
-ParsedFile read_file(const std::filesystem::path& path, const char* what) {
+ParsedFile read_file(const std::filesystem::path& path, const char* what, ConfRules rules) {
     ParsedFile f;
     std::error_code ec;
     if (!std::filesystem::exists(path, ec)) {
@@ -114,21 +159,32 @@ ParsedFile read_file(const std::filesystem::path& path, const char* what) {
         throw Error("cannot read " + std::string(what) + " " + path.string() + ": read error");
     }
     f.exists = true;
-    f.values = parse_vz_conf_text(text.str(), &f.ip_lines);
+    f.values = parse_vz_conf_text(text.str(), &f.ip_lines, rules);
     return f;
 }
 
 }  // namespace
 
 std::map<std::string, std::string> parse_vz_conf_text(const std::string& text,
-                                                      std::vector<std::string>* ip_lines) {
+                                                      std::vector<std::string>* ip_lines,
+                                                      ConfRules rules) {
     std::map<std::string, std::string> values;
     std::istringstream in(text);
     std::string line, key, value;
     while (std::getline(in, line)) {
+        if (rules == ConfRules::vzctl7) {
+            if (!parse_line7(line, key, value)) continue;
+            values[key] = value;  // add_conf_data updates: the last line wins
+            continue;
+        }
         if (!parse_line(line, key, value)) continue;
         if (key == "IP_ADDRESS" && ip_lines) ip_lines->push_back(value);
         values.emplace(key, value);  // emplace keeps the first: vzctl warns and ignores repeats
+    }
+    if (rules == ConfRules::vzctl7 && ip_lines) {
+        ip_lines->clear();
+        if (auto it = values.find("IP_ADDRESS"); it != values.end())
+            ip_lines->push_back(it->second);
     }
     return values;
 }
@@ -141,6 +197,13 @@ bool CtConfig::has_ip(const std::string& ip) const {
     return false;
 }
 
+std::string CtConfig::features_with(const std::string& name, bool on) const {
+    std::string out;
+    for (const auto& [f, v] : features)
+        if (f != name) out += f + (v ? ":on," : ":off,");
+    return out + name + (on ? ":on" : ":off");
+}
+
 std::vector<std::string> CtConfig::ips() const {
     std::vector<std::string> out;
     for (const auto& entry : ip_address) out.push_back(strip_mask(entry));
@@ -148,13 +211,17 @@ std::vector<std::string> CtConfig::ips() const {
 }
 
 CtConfig read_ct_config(const std::filesystem::path& conf_dir, const std::string& ctid,
-                        const std::filesystem::path& global_conf) {
+                        const std::filesystem::path& global_conf, ConfRules rules) {
     // The ID becomes a file name: refuse anything that could leave conf_dir.
     std::string why = check_ctid(ctid);
     if (!why.empty()) throw UsageError("cannot read the config of container: " + why);
 
-    ParsedFile global = read_file(global_conf, "the global OpenVZ config");
-    ParsedFile ct = read_file(conf_dir / (ctid + ".conf"), "the container config");
+    ParsedFile global = read_file(global_conf, "the global OpenVZ config", rules);
+    ParsedFile ct = read_file(conf_dir / (ctid + ".conf"), "the container config", rules);
+    if (rules == ConfRules::vzctl7) {
+        // lib/config.c local_param_filter: these never come from the global config.
+        for (const char* local : {"NETFILTER", "VEID", "UUID"}) global.values.erase(local);
+    }
 
     CtConfig cfg;
     cfg.exists = ct.exists;
@@ -175,10 +242,10 @@ CtConfig read_ct_config(const std::filesystem::path& conf_dir, const std::string
         }
     }
     if (auto it = cfg.raw.find("VE_ROOT"); it != cfg.raw.end()) {
-        cfg.ve_root = subst_veid(it->second, ctid);
+        cfg.ve_root = subst_veid(it->second, ctid, rules);
     }
     if (auto it = cfg.raw.find("VE_PRIVATE"); it != cfg.raw.end()) {
-        cfg.ve_private = subst_veid(it->second, ctid);
+        cfg.ve_private = subst_veid(it->second, ctid, rules);
     }
     return cfg;
 }

@@ -1,6 +1,7 @@
 // The container-manager seam: everything vzlvs asks of OpenVZ, whatever its release. One
-// driver per vzctl flavour implements it (ct/vzctl.hpp: vzctl 4.x, legacy OpenVZ); the fake
-// for fast tests is tests/fakes/fake_containers.hpp.
+// driver per vzctl flavour implements it (ct/vzctl.hpp: vzctl 4.x, legacy OpenVZ;
+// ct/vzctl7.hpp: vzctl 7, OpenVZ 7), chosen by ct/detect.hpp; the fake for fast tests is
+// tests/fakes/fake_containers.hpp.
 #pragma once
 
 #include <filesystem>
@@ -24,13 +25,18 @@ struct CtStatus {
 // A change vzlvs makes to a container. The driver turns it into one argv (argv()), runs that
 // argv (run()), and a plan or fix prints it (describe()): what is shown is what runs.
 struct CtChange {
-    enum class Kind { set_features, ipadd, ipdel, start, stop, restart };
+    // set_features saves the list; on a running CT it takes effect at the next start.
+    // set_features_restart also restarts a running CT in the same call (`--setmode restart`).
+    enum class Kind { set_features, set_features_restart, ipadd, ipdel, start, stop, restart };
     Kind kind;
     std::string ctid;
     std::string arg;  // the feature list ("ipip:on") or the IP; empty otherwise
 
     static CtChange features(const std::string& ctid, const std::string& list) {
         return {Kind::set_features, ctid, list};
+    }
+    static CtChange features_with_restart(const std::string& ctid, const std::string& list) {
+        return {Kind::set_features_restart, ctid, list};
     }
     static CtChange ipadd(const std::string& ctid, const std::string& ip) {
         return {Kind::ipadd, ctid, ip};
@@ -49,6 +55,13 @@ class ContainerManager {
 
     // Which OpenVZ this driver speaks ("vzctl 4 (legacy OpenVZ)"), for check and messages.
     virtual std::string flavour() const = 0;
+
+    // True where vzctl refuses a feature change on a running CT unless it restarts the CT in
+    // the same call (vzctl 7: exit 32 and nothing applied); vzctl 4 saves it with a warning.
+    virtual bool features_need_restart_mode() const { return false; }
+    // The ID vzctl itself knows the CT by: the VEID its action scripts get and the name of its
+    // config. The configured ID on vzctl 4; on vzctl 7 a CT name resolved to its ID.
+    virtual std::string vz_id(const std::string& ctid) { return ctid; }
 
     virtual CtStatus status(const std::string& ctid) = 0;
     // The CT's config as vzctl reads it, from its files (no process).

@@ -280,8 +280,20 @@ CtStatus Vzctl::status(const std::string& ctid) {
                 " really OpenVZ's vzctl?");
 }
 
+std::string Vzctl::vz_id(const std::string& ctid) {
+    if (check_legacy_ctid(ctid).empty()) return ctid;
+    std::error_code ec;
+    const auto target = std::filesystem::read_symlink(conf_dir_.parent_path() / "names" / ctid, ec);
+    if (ec) return ctid;
+    const std::string file = target.filename().string();
+    const std::string id = file.size() > 5 && file.substr(file.size() - 5) == ".conf"
+                               ? file.substr(0, file.size() - 5)
+                               : "";
+    return check_legacy_ctid(id).empty() ? id : ctid;
+}
+
 CtConfig Vzctl::config(const std::string& ctid) {
-    return read_ct_config(conf_dir_, ctid, conf_dir_.parent_path() / "vz.conf");
+    return read_ct_config(conf_dir_, vz_id(ctid), conf_dir_.parent_path() / "vz.conf");
 }
 
 std::vector<std::string> Vzctl::containers() {
@@ -298,7 +310,7 @@ std::vector<std::string> Vzctl::containers() {
 
 std::filesystem::path Vzctl::action_script(const std::string& ctid, const std::string& action) {
     require_ctid(ctid, "find the action scripts of");
-    return conf_dir_ / (ctid + "." + action);
+    return conf_dir_ / (vz_id(ctid) + "." + action);
 }
 
 std::vector<std::string> Vzctl::argv(const CtChange& c) const {
@@ -308,6 +320,11 @@ std::vector<std::string> Vzctl::argv(const CtChange& c) const {
             require_ctid(c.ctid, "set features on");
             require_features(c.arg, c.ctid);
             return {path_, "set", c.ctid, "--features", c.arg, "--save"};
+        case K::set_features_restart:
+            require_ctid(c.ctid, "set features on");
+            require_features(c.arg, c.ctid);
+            // --setmode restart needs --save (vzctl 7 exit 20 otherwise).
+            return {path_, "set", c.ctid, "--features", c.arg, "--setmode", "restart", "--save"};
         case K::ipadd:
             require_ctid(c.ctid, "add an IP address to");
             require_ip(c.arg, c.ctid, "add an IP address");
@@ -331,7 +348,7 @@ std::vector<std::string> Vzctl::argv(const CtChange& c) const {
 
 RunResult Vzctl::run(const CtChange& c) {
     const bool set = c.kind == CtChange::Kind::set_features || c.kind == CtChange::Kind::ipadd ||
-                     c.kind == CtChange::Kind::ipdel;
+                     c.kind == CtChange::Kind::ipdel;  // set_features_restart: a lifecycle
     return call(argv(c), true, set ? timeouts.set : timeouts.lifecycle);
 }
 

@@ -70,12 +70,15 @@ class Vzctl : public ContainerManager {
     Vzctl(ProcessRunner& runner, std::string path, VzctlRetry retry = {},
           std::filesystem::path conf_dir = "/etc/vz/conf");
 
-    std::string flavour() const override { return "vzctl 4 (legacy OpenVZ)"; }
+    std::string flavour() const override { return with_origin("vzctl 4 (legacy OpenVZ)"); }
     // Every call validates ctid (check_ctid) and IPs (dotted IPv4) first: UsageError.
     // A non-zero vzctl exit is a VzctlError; exit 9 still present after retry.attempts is a
     // BusyError; a timeout or a signal is an Error. The mutating calls return vzctl's output
     // because vzctl reports some things only as warnings on exit 0 (e.g. "Unable to set
     // features on a running container", which is still saved).
+    // A CT name: /etc/vz/names/NAME, a link to the CT's <ID>.conf (vzctl 4 src/lib/config.c
+    // get_veid_by_name).
+    std::string vz_id(const std::string& ctid) override;
     CtStatus status(const std::string& ctid) override;
     CtConfig config(const std::string& ctid) override;
     std::vector<std::string> containers() override;
@@ -109,11 +112,16 @@ class Vzctl : public ContainerManager {
     const std::string& path() const { return path_; }
 
     VzctlTimeouts timeouts;
+    // How this driver was chosen ("set: openvz = 4 in [node]"), shown by flavour().
+    std::string origin;
     // What exec keeps of a command's output: it comes from inside a container, whose root may
     // be hostile. More kills the command (RunResult::truncated).
     std::size_t exec_output_max = 64 * 1024;
 
-  private:
+  protected:
+    std::string with_origin(const std::string& what) const {
+        return origin.empty() ? what : what + ", " + origin;
+    }
     RunResult call(std::vector<std::string> argv, bool mutating,
                    std::chrono::milliseconds timeout);  // retries exit 9
     ProcessRunner& runner_;

@@ -1,5 +1,7 @@
 #include "net/desired_sysctls.hpp"
 
+#include <algorithm>
+
 namespace vzlvs {
 
 std::vector<SysctlRow> ct_sysctls() {
@@ -14,14 +16,34 @@ std::vector<SysctlRow> ct_sysctls() {
     };
 }
 
-std::vector<SysctlRow> node_rp_filter_sysctls(const std::string& venet, bool set_all_rp_filter) {
-    std::vector<SysctlRow> rows{
-        {"net.ipv4.conf." + venet + ".rp_filter", "0",
-         "containers answer LVS-TUN clients from the VIP; those replies enter the node on " +
-             venet + ", where strict reverse-path filtering would drop them"}};
-    if (set_all_rp_filter)
+std::vector<SysctlRow> node_rp_filter_sysctls(const std::string& venet, AllRpFilter mode,
+                                              const RpFilterNow& now) {
+    std::vector<SysctlRow> rows;
+    const bool pin = mode == AllRpFilter::pin && (now.all != 0 || !now.pinned_before.empty());
+    if (pin) {
+        // Lowering all now: pin what is there. Lowered before: keep what was pinned then.
+        std::map<std::string, int> pins = now.pinned_before;
+        if (now.all != 0)
+            for (const auto& [dev, v] : now.devs)
+                if (dev != venet && !pins.count(dev)) pins[dev] = std::max(now.all, v);
+        if (auto d = pins.find("default"); d != pins.end())
+            rows.push_back({"net.ipv4.conf.default.rp_filter", std::to_string(d->second),
+                            "devices created later keep the protection all gave them"});
+        for (const auto& [dev, v] : pins)
+            if (dev != "default")
+                rows.push_back(
+                    {"net.ipv4.conf." + dev + ".rp_filter", std::to_string(v),
+                     "pinned to its effective value max(all, " + dev + ") before all is lowered"});
+    }
+    rows.push_back({"net.ipv4.conf." + venet + ".rp_filter", "0",
+                    "containers answer LVS-TUN clients from the VIP; those replies enter the "
+                    "node on " +
+                        venet + ", where strict reverse-path filtering would drop them"});
+    if (pin || mode == AllRpFilter::set)
         rows.push_back({"net.ipv4.conf.all.rp_filter", "0",
-                        "the kernel uses max(all, dev): `all_rp_filter = set` in vzlvs.conf"});
+                        "the kernel uses max(all, " + venet + "): all must be 0 too" +
+                            (pin ? std::string(" (every other device is pinned above)")
+                                 : std::string(" (`all_rp_filter = set` in vzlvs.conf)"))});
     return rows;
 }
 

@@ -4,8 +4,11 @@
 // persists them inside each CT, and CtNetState::problems() checks them with one loop.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
+
+#include "config/config.hpp"
 
 namespace vzlvs {
 
@@ -18,8 +21,22 @@ struct SysctlRow {
 // Inside every LVS-TUN container (tunl0 is where the director's packets arrive).
 std::vector<SysctlRow> ct_sysctls();
 
-// On the node. `set_all_rp_filter`: `all_rp_filter = set` in [node] lets vzlvs lower `all`.
-std::vector<SysctlRow> node_rp_filter_sysctls(const std::string& venet, bool set_all_rp_filter);
+// The node's rp_filter as it is: conf.all, conf.default and every device's own value, and
+// the values an earlier bootstrap pinned (its sysctl.d block), by device ("default" too).
+struct RpFilterNow {
+    int all = 0;
+    std::map<std::string, int> devs;  // "default" and each device but all
+    std::map<std::string, int> pinned_before;
+};
+
+// The node's rp_filter rows, in the order they must be applied. venet must be 0, and the
+// kernel uses max(all, dev), so `all` must be 0 too. `mode` says what vzlvs may do about it:
+// refuse: only venet (bootstrap fails while all != 0); set: lower all as well; pin (the
+// default): first pin every other device, and `default` for devices born later, to its
+// effective value max(all, dev), then lower all, so no device ends less protected than it
+// was. Pins, once written, are kept as they were (RpFilterNow::pinned_before).
+std::vector<SysctlRow> node_rp_filter_sysctls(const std::string& venet, AllRpFilter mode,
+                                              const RpFilterNow& now);
 // Expected on the node but left to the vz service: reported, never changed.
 SysctlRow node_forwarding_sysctl();
 

@@ -109,8 +109,9 @@ std::unique_ptr<Netlink> make_netlink(const std::string& netns_path = "");
 //
 // Kernel limit (observed on 6.18 with `ip monitor`): the kernel sends NO notification for
 // proxy-neighbour add/delete (pneigh entries). A proxy entry is therefore only noticed with the
-// next route event or at the initial call; vzctl's vps-net_add adds the proxy entries before the
-// route, so the route event's re-dump finds them.
+// next route event or at the initial call; vzctl 4's vps-net_add adds the proxy entries before
+// the route, so the route event's re-dump finds them (vzctl 7's vz-net_add adds them after: the
+// hook worker looks again for a moment, commands/hook.cpp).
 bool watch_routes_and_neighbours(const std::string& netns_path, std::chrono::milliseconds timeout,
                                  const std::function<bool()>& on_event);
 // The same, and it also returns false as soon as wake_fd is readable (a self-pipe or signalfd

@@ -76,17 +76,19 @@ Step unguard_step(Ctx& ctx, std::shared_ptr<CtView> v) {
 }
 
 Step feature_off_step(Ctx& ctx, std::shared_ptr<CtView> v) {
-    const CtChange off = CtChange::features(v->ct.ctid, "ipip:off");
+    auto off = [v]() {
+        return CtChange::features(v->ct.ctid, v->conf().features_with("ipip", false));
+    };
     Step s{v->scope(), "ipip feature off", "",
            [&ctx, v, off]() {
                auto c = v->conf();
                auto it = c.features.find("ipip");
                bool on = it != c.features.end() && it->second;
                return Observation::holds_if(!on, on ? "ipip:on" : "off",
-                                            ctx.seams.containers().describe(off));
+                                            on ? ctx.seams.containers().describe(off()) : "");
            },
            [&ctx, off]() {
-               ctx.seams.containers().run(off);
+               ctx.seams.containers().run(off());
                return Applied::changed("saved; takes effect at the next start");
            }};
     s.verify = false;

@@ -13,20 +13,43 @@ namespace vzlvs {
 
 namespace {
 
+std::filesystem::path restart_marker(Ctx& ctx, const std::string& ctid);
+
+// vzctl 7 applies a feature to a running CT only by restarting it in the same call.
+bool restarts_with_features(Ctx& ctx, CtView& v) {
+    return ctx.seams.containers().features_need_restart_mode() &&
+           ctx.cfg.node.restart == RestartPolicy::automatic && v.status().running;
+}
+
 Step feature_step(Ctx& ctx, std::shared_ptr<CtView> v) {
-    const CtChange on = CtChange::features(v->ct.ctid, "ipip:on");
     const std::string ctid = v->ct.ctid;
     Step s{v->scope(), "ipip feature", "vzlvs provision " + ctid};
-    s.observe = [&ctx, v, on]() {
+    auto change = [&ctx, v, ctid]() {
+        const std::string list = v->conf().features_with("ipip", true);
+        return restarts_with_features(ctx, *v) ? CtChange::features_with_restart(ctid, list)
+                                               : CtChange::features(ctid, list);
+    };
+    s.observe = [&ctx, v, change]() {
         auto c = v->conf();
         auto it = c.features.find("ipip");
         bool ok = it != c.features.end() && it->second;
         return Observation::holds_if(ok, ok ? "FEATURES has ipip:on" : "ipip not in FEATURES",
-                                     ctx.seams.containers().describe(on));
+                                     ok ? "" : ctx.seams.containers().describe(change()));
     };
-    s.apply = [&ctx, v, on, ctid]() {
-        ctx.seams.containers().run(on);
+    s.apply = [&ctx, v, ctid, change]() {
+        const CtChange c = change();
         bool running = v->status().running;
+        if (c.kind == CtChange::Kind::set_features_restart) {
+            // A restart by vzctl: recorded like vzlvs's own (interrupted_restart_step).
+            const std::filesystem::path marker = restart_marker(ctx, ctid);
+            state_subdir(ctx.cfg.node.state_dir, "restarting");
+            atomic_write(marker, "vzlvs is restarting this container\n", 0600);
+            ctx.seams.containers().run(c);
+            std::filesystem::remove(marker);
+            v->changed();
+            return Applied::changed("saved and applied: vzctl restarted the container");
+        }
+        ctx.seams.containers().run(c);
         v->changed();
         // The feature mask reaches the kernel only when the CT is created (vzctl.md §3).
         if (!running) return Applied::changed("saved; takes effect at the next start");
@@ -138,14 +161,16 @@ std::vector<Step> ct_provision_steps(Ctx& ctx, std::shared_ptr<CtView> v) {
     // Shown only when there is one: a converged report stays as it was.
     if (std::filesystem::exists(restart_marker(ctx, v->ct.ctid)))
         steps.push_back(interrupted_restart_step(ctx, v));
+    // The hooks come first: any restart below (vzctl 7 restarts a running CT to apply the
+    // feature) must already guard the VIP and set up the inside.
     std::vector<Step> recipe{
-        feature_step(ctx, v),
         hook_script_step(ctx, v, "mount", hook_block(ctx, "mount"),
                          "guards the VIP and removes its route at every start"),
         hook_script_step(ctx, v, "umount", hook_block(ctx, "umount"),
                          "drains the backend when the container stops"),
         hook_script_step(ctx, v, "start", ct_start_block(v->vips),
                          "tunl0 and the VIP inside the CT at every start"),
+        feature_step(ctx, v),
         ipadd_step(ctx, v),
         restart_step(ctx, v),
     };

@@ -85,6 +85,7 @@ Step hook_script_step(Ctx& ctx, std::shared_ptr<CtView> v, const std::string& ac
     };
     s.apply = [path, body, host]() {
         refuse_shared(path);
+        fs::create_directories(path.parent_path());  // vzctl 7: $VE_PRIVATE/scripts
         // First in the script: a user's script may end in `exit 0` (the field report's does).
         ensure_block_in_file(path, kBlockId, body, host ? 0755 : 0644, host ? "#!/bin/sh\n" : "",
                              Placement::top);

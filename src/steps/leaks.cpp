@@ -53,6 +53,7 @@ Swept sweep_leaks(Netlink& nl, const std::string& venet, const std::vector<Owned
                     nl.delete_proxy_neighbour(p);
                     s.outcomes.push_back(
                         {scope, kProxyLeakStepName, Status::changed, "deleted " + what});
+                    s.proxied.insert(vip);
                 } catch (const std::exception& e) {
                     s.outcomes.push_back({scope, kProxyLeakStepName, Status::failed,
                                           "cannot delete " + what + ": " + e.what()});

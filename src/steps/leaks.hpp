@@ -37,6 +37,7 @@ enum class LeakKind { routes, proxies, both };
 struct Swept {
     std::vector<Outcome> outcomes;  // one per deletion (changed) or failed deletion (failed)
     std::set<std::string> routed;   // VIPs whose route was deleted
+    std::set<std::string> proxied;  // VIPs with a proxy entry deleted
 };
 // Deletes the leaks of `kind` for every VIP. Never throws for one entry: a failure is its
 // outcome, and the other entries are still deleted.

@@ -3,6 +3,8 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <memory>
+#include <sstream>
 
 #include "base/files.hpp"
 #include "base/strings.hpp"
@@ -40,8 +42,38 @@ Autoload autoload_for(const Config& cfg) {
     return {};
 }
 
+fs::path rp_filter_file(const Config& cfg) { return cfg.node.sysctl_dir / "60-vzlvs.conf"; }
+
+std::optional<int> to_int(const std::optional<std::string>& v) {
+    if (!v || v->empty() || v->size() > 3) return std::nullopt;
+    for (char c : *v)
+        if (c < '0' || c > '9') return std::nullopt;
+    return std::stoi(*v);
+}
+
+// The rp_filter rows for this node, read once per run: the kernel's values now, and what an
+// earlier bootstrap pinned (the rows of its block in the sysctl.d file).
 std::vector<SysctlRow> rp_rows(const Config& cfg) {
-    return node_rp_filter_sysctls(cfg.node.venet, cfg.node.all_rp_filter == AllRpFilter::set);
+    RpFilterNow now;
+    now.all = to_int(sysctl_read("net.ipv4.conf.all.rp_filter")).value_or(0);
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator("/proc/sys/net/ipv4/conf", ec)) {
+        const std::string dev = e.path().filename().string();
+        if (dev == "all") continue;
+        if (auto v = to_int(sysctl_read(ipv4_conf_key(dev, "rp_filter")))) now.devs[dev] = *v;
+    }
+    const std::string prefix = "net.ipv4.conf.", suffix = ".rp_filter = ";
+    auto text = read_file(rp_filter_file(cfg));
+    auto block = text ? find_block(*text, kBlockId) : std::nullopt;
+    std::istringstream in(block.value_or(""));
+    for (std::string line; std::getline(in, line);) {
+        const auto at = line.find(suffix);
+        if (line.rfind(prefix, 0) != 0 || at == std::string::npos) continue;
+        const std::string dev = line.substr(prefix.size(), at - prefix.size());
+        auto v = to_int(line.substr(at + suffix.size()));
+        if (v && dev != "all" && dev != cfg.node.venet) now.pinned_before[dev] = *v;
+    }
+    return node_rp_filter_sysctls(cfg.node.venet, cfg.node.all_rp_filter, now);
 }
 
 Step file_block_step(const std::string& name, const fs::path& path, const std::string& body,
@@ -62,12 +94,19 @@ Step file_block_step(const std::string& name, const fs::path& path, const std::s
             }};
 }
 
-Step vzctl_step(const Config& cfg) {
-    return {"node", "vzctl", "install vzctl, or set vzctl = PATH in [node]", [&cfg]() {
-                bool ok = ::access(cfg.node.vzctl.c_str(), X_OK) == 0;
-                return Observation::holds_if(
-                    ok, cfg.node.vzctl.string() + (ok ? "" : " is not an executable"));
-            }};
+// Also says which OpenVZ vzlvs found, and how it knows (ct/detect.hpp).
+Step vzctl_step(Ctx& ctx) {
+    return {
+        "node", "vzctl", "install vzctl, or set vzctl = PATH in [node]", [&ctx]() {
+            const fs::path& vzctl = ctx.cfg.node.vzctl;
+            if (::access(vzctl.c_str(), X_OK) != 0)
+                return Observation::fails(vzctl.string() + " is not an executable");
+            try {
+                return Observation::holds(vzctl.string() + ": " + ctx.seams.containers().flavour());
+            } catch (const Error& e) {
+                return Observation::fails(e.what());
+            }
+        }};
 }
 
 Step venet_step(Ctx& ctx) {
@@ -110,32 +149,40 @@ Step ipip_step(Ctx& ctx) {
 }
 
 // The node's rp_filter rows. `all` is special: the kernel uses max(all, venet), and lowering
-// `all` touches every interface, so vzlvs does it only when `all_rp_filter = set`.
-Step rp_filter_step(const Config& cfg) {
+// `all` touches every interface, so vzlvs pins the others first (all_rp_filter = pin).
+Step rp_filter_step(const Config& cfg, std::shared_ptr<const std::vector<SysctlRow>> rows) {
     const std::string venet = cfg.node.venet;
     const std::string all_key = "net.ipv4.conf.all.rp_filter";
-    Step s{"node", "rp_filter on " + venet, "vzlvs bootstrap", [&cfg, venet, all_key]() {
+    Step s{"node", "rp_filter on " + venet, "vzlvs bootstrap", [&cfg, venet, all_key, rows]() {
                auto all = sysctl_read(all_key);
                auto dev = sysctl_read(ipv4_conf_key(venet, "rp_filter"));
-               bool ok = all && dev && *all == "0" && *dev == "0";
-               Observation o =
-                   Observation::holds_if(ok,
-                                         "all=" + all.value_or("?") + " " + venet + "=" +
-                                             dev.value_or("?") + " (effective: the max)",
-                                         "set " + venet + " to 0");
+               std::vector<std::string> differ;
+               for (const auto& row : *rows)
+                   if (sysctl_read(row.key).value_or("?") != row.value)
+                       differ.push_back(row.key + "=" + row.value);
+               const bool ok = all && *all == "0" && differ.empty();
+               Observation o = Observation::holds_if(
+                   ok,
+                   "all=" + all.value_or("?") + " " + venet + "=" + dev.value_or("?") +
+                       " (effective: the max)",
+                   "set " + join(differ, ", ") +
+                       (rows->size() > 2 ? " (each device pinned to its effective value, then "
+                                           "all lowered: the others stay as protected)"
+                                         : ""));
                if (all && *all != "0" && cfg.node.all_rp_filter == AllRpFilter::refuse)
                    o.fix = all_key + " is not 0 and the kernel uses max(all, " + venet +
-                           "): set it to 0 yourself (it affects every interface), or allow vzlvs "
-                           "to with all_rp_filter = set in [node]";
+                           "): set it to 0 yourself (it affects every interface), or let vzlvs "
+                           "pin every interface and lower it with all_rp_filter = pin in [node]";
                return o;
            }};
-    s.apply = [&cfg, all_key]() {
-        for (const auto& row : rp_rows(cfg)) sysctl_write(row.key, row.value);
+    s.apply = [&cfg, all_key, rows]() {
+        // In table order: the pins hold before all drops, so no device is unprotected.
+        for (const auto& row : *rows) sysctl_write(row.key, row.value);
         auto all = sysctl_read(all_key);
         if (all && *all != "0")
             throw Error(all_key + " is " + *all + ": vzlvs set " + cfg.node.venet +
-                        " to 0 but does not change `all` unless allowed");
-        return Applied::changed("set");
+                        " to 0 but does not change `all` with all_rp_filter = refuse");
+        return Applied::changed("set " + std::to_string(rows->size()) + " value(s)");
     };
     return s;
 }
@@ -174,14 +221,15 @@ Step proxy_arp_step(Ctx& ctx) {
 
 std::vector<Step> node_steps(Ctx& ctx) {
     const Config& cfg = ctx.cfg;
-    std::vector<Step> steps{vzctl_step(cfg), venet_step(ctx), ipip_step(ctx)};
+    std::vector<Step> steps{vzctl_step(ctx), venet_step(ctx), ipip_step(ctx)};
     Autoload al = autoload_for(cfg);
     if (!al.path.empty())
         steps.push_back(file_block_step("ipip loaded at boot", al.path, al.body, al.mode, al.header,
                                         "loads ipip at every boot"));
-    steps.push_back(rp_filter_step(cfg));
-    steps.push_back(file_block_step("rp_filter persisted", cfg.node.sysctl_dir / "60-vzlvs.conf",
-                                    render_sysctl_file("", rp_rows(cfg)), 0644, "",
+    auto rows = std::make_shared<const std::vector<SysctlRow>>(rp_rows(cfg));
+    steps.push_back(rp_filter_step(cfg, rows));
+    steps.push_back(file_block_step("rp_filter persisted", rp_filter_file(cfg),
+                                    render_sysctl_file("", *rows), 0644, "",
                                     "applied at every boot"));
     steps.push_back(forwarding_step());
     steps.push_back(arp_guard_step(ctx, cfg.all_vips()));

@@ -96,7 +96,7 @@ std::vector<Step> ct_preflight_steps(Ctx& ctx, std::shared_ptr<CtView> v,
                         const auto it = holders->find(vip);
                         if (it == holders->end()) continue;
                         for (const auto& other : it->second)
-                            if (other != v->ct.ctid)
+                            if (other != v->vz_id())
                                 return Observation::fails("VIP " + vip +
                                                           " is in the IP_ADDRESS of CT " + other);
                     }

@@ -6,6 +6,11 @@ CtView::CtView(Ctx& ctx, const ContainerConfig& c) : ct(c), vips(ctx.cfg.vips_of
 
 CtConfig CtView::conf() { return ctx_.seams.containers().config(ct.ctid); }
 
+const std::string& CtView::vz_id() {
+    if (!vz_id_) vz_id_ = ctx_.seams.containers().vz_id(ct.ctid);
+    return *vz_id_;
+}
+
 const CtStatus& CtView::status() {
     if (!status_) status_ = ctx_.seams.containers().status(ct.ctid);
     return *status_;

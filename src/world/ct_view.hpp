@@ -16,9 +16,10 @@ class CtView {
     const ContainerConfig& ct;
     const std::vector<std::string> vips;
     std::string scope() const { return "ct " + ct.ctid; }
-    CtConfig conf();           // the CT's config, read directly (never cached: no process)
-    const CtStatus& status();  // from the container manager
-    const CtNetState& net();   // in-CT observation; requires running
+    CtConfig conf();             // the CT's config, read directly (never cached: no process)
+    const std::string& vz_id();  // the ID vzctl knows it by (a CT name resolved), cached
+    const CtStatus& status();    // from the container manager
+    const CtNetState& net();     // in-CT observation; requires running
     void changed() {
         status_.reset();
         net_.reset();
@@ -28,6 +29,7 @@ class CtView {
   private:
     Ctx& ctx_;
     std::optional<CtStatus> status_;
+    std::optional<std::string> vz_id_;
     std::optional<CtNetState> net_;
 };
 

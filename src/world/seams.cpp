@@ -1,6 +1,6 @@
 #include "world/seams.hpp"
 
-#include "ct/vzctl.hpp"
+#include "ct/detect.hpp"
 #include "director/gorb.hpp"
 
 namespace vzlvs {
@@ -10,10 +10,8 @@ ProcessRunner& Seams::runner() {
 }
 
 ContainerManager& Seams::containers() {
-    return use(p_.containers, containers_, [this]() -> std::unique_ptr<ContainerManager> {
-        return std::make_unique<Vzctl>(runner(), cfg_.node.vzctl.string(), VzctlRetry{},
-                                       cfg_.node.vz_conf_dir);
-    });
+    return use(p_.containers, containers_,
+               [this] { return make_container_manager(runner(), cfg_.node); });
 }
 
 Netlink& Seams::netlink() {

@@ -1,14 +1,17 @@
-// A ContainerManager and a CtNet over containers held in memory, behaving as vzctl 4 does
-// where the flows depend on it: --ipadd on a running CT leaves a route and a proxy entry on
-// the node (if a FakeNetlink is attached), the ipip feature reaches a CT only at its next
-// start, action scripts are real files under a directory. Every change is recorded in
-// Events as its describe() text ("vzctl set 101 --ipadd 192.0.2.10 --save").
+// A ContainerManager and a CtNet over containers held in memory, behaving as the vzctl
+// drivers do where the flows depend on it: --ipadd on a running CT leaves a route and a proxy
+// entry on the node (if a FakeNetlink is attached), the ipip feature reaches a CT only at its
+// next start, action scripts are real files under a directory. With `openvz7`, it behaves as
+// the vzctl 7 driver: CT names (`names`) resolve to IDs, and a feature reaches a running CT
+// only through set_features_restart. Every change is recorded in Events as its describe()
+// text ("vzctl set 101 --ipadd 192.0.2.10 --save").
 #pragma once
 
 #include <algorithm>
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <sstream>
 
 #include "ct/ct_net.hpp"
 #include "ct/manager.hpp"
@@ -39,12 +42,19 @@ class FakeContainers : public ContainerManager {
     // Called before a change is applied: throw from it to make vzctl refuse.
     std::function<void(const CtChange&)> before_run;
     int config_reads = 0;  // config() calls, for tests of how much a run reads
+    bool openvz7 = false;
+    std::map<std::string, std::string> names;  // CT name → ID (openvz7)
 
-    std::string flavour() const override { return "fake vzctl"; }
+    std::string flavour() const override { return openvz7 ? "fake vzctl 7" : "fake vzctl"; }
+    bool features_need_restart_mode() const override { return openvz7; }
+    std::string vz_id(const std::string& ctid) override {
+        auto it = names.find(ctid);
+        return openvz7 && it != names.end() ? it->second : ctid;
+    }
     CtStatus status(const std::string& ctid) override {
         CtStatus st;
         st.ctid = ctid;
-        auto it = cts.find(ctid);
+        auto it = cts.find(vz_id(ctid));
         if (it == cts.end() || !it->second.exists) return st;
         st.exists = true;
         st.running = st.mounted = it->second.running;
@@ -53,7 +63,7 @@ class FakeContainers : public ContainerManager {
     CtConfig config(const std::string& ctid) override {
         ++config_reads;
         CtConfig c;
-        auto it = cts.find(ctid);
+        auto it = cts.find(vz_id(ctid));
         if (it == cts.end()) return c;
         c.exists = it->second.exists;
         c.ip_address = it->second.ips;
@@ -68,13 +78,17 @@ class FakeContainers : public ContainerManager {
     }
     std::filesystem::path action_script(const std::string& ctid,
                                         const std::string& action) override {
-        return script_dir_ / (ctid + "." + action);
+        return openvz7 ? script_dir_ / vz_id(ctid) / "scripts" / action
+                       : script_dir_ / (ctid + "." + action);
     }
     std::vector<std::string> argv(const CtChange& c) const override {
         using K = CtChange::Kind;
         switch (c.kind) {
             case K::set_features:
                 return {"/fake/vzctl", "set", c.ctid, "--features", c.arg, "--save"};
+            case K::set_features_restart:
+                return {"/fake/vzctl", "set",       c.ctid,    "--features",
+                        c.arg,         "--setmode", "restart", "--save"};
             case K::ipadd:
                 return {"/fake/vzctl", "set", c.ctid, "--ipadd", c.arg, "--save"};
             case K::ipdel:
@@ -91,12 +105,18 @@ class FakeContainers : public ContainerManager {
     RunResult run(const CtChange& c) override {
         if (before_run) before_run(c);
         events_.add(describe(c));
-        FakeCt& ct = cts.at(c.ctid);
+        FakeCt& ct = cts.at(vz_id(c.ctid));
         using K = CtChange::Kind;
         switch (c.kind) {
-            case K::set_features: {
-                const auto colon = c.arg.find(':');
-                ct.features[c.arg.substr(0, colon)] = c.arg.substr(colon + 1) == "on";
+            case K::set_features:
+            case K::set_features_restart: {
+                if (openvz7) ct.features.clear();  // vzctl 7 saves the command's list
+                std::istringstream items(c.arg);
+                for (std::string item; std::getline(items, item, ',');) {
+                    const auto colon = item.find(':');
+                    ct.features[item.substr(0, colon)] = item.substr(colon + 1) == "on";
+                }
+                if (c.kind == K::set_features_restart && ct.running) start(ct);
                 break;
             }
             case K::ipadd:
@@ -111,14 +131,7 @@ class FakeContainers : public ContainerManager {
                 break;
             case K::start:
             case K::restart:
-                ct.running = true;
-                ct.ipip_active = ct.features["ipip"];
-                ct.inside = {};
-                if (ct.ipip_active) {
-                    ct.inside.tunl0 = true;
-                    ct.inside.kind = "ipip";
-                }
-                for (const auto& ip : ct.ips) leak(ip);
+                start(ct);
                 break;
         }
         RunResult ok;
@@ -130,6 +143,16 @@ class FakeContainers : public ContainerManager {
     }
 
   private:
+    void start(FakeCt& ct) {
+        ct.running = true;
+        ct.ipip_active = ct.features["ipip"];
+        ct.inside = {};
+        if (ct.ipip_active) {
+            ct.inside.tunl0 = true;
+            ct.inside.kind = "ipip";
+        }
+        for (const auto& ip : ct.ips) leak(ip);
+    }
     void leak(const std::string& ip) {
         if (node) node->add_leak(ip, venet, uplink);
     }
@@ -173,7 +196,7 @@ class FakeCtNet : public CtNet {
 
   private:
     FakeCt& running(const std::string& ctid) {
-        FakeCt& ct = cts_.cts.at(ctid);
+        FakeCt& ct = cts_.cts.at(cts_.vz_id(ctid));
         if (!ct.running) throw Error("CT " + ctid + " is not running");
         return ct;
     }

@@ -16,7 +16,8 @@ std::filesystem::path make_temp_dir() {
 
 }  // namespace
 
-FakeNode::FakeNode(const std::string& node_extra) : containers(events, make_temp_dir()), dir_() {
+FakeNode::FakeNode(const std::string& node_extra, bool openvz7)
+    : containers(events, make_temp_dir()), dir_() {
     dir_ = containers.action_script("x", "y").parent_path();
     std::filesystem::create_directories(dir_ / "state");
     const std::string text =
@@ -26,9 +27,13 @@ FakeNode::FakeNode(const std::string& node_extra) : containers(events, make_temp
         "[service web]\nvip = 192.0.2.10\nport = 80\n"
         "[service dns]\nvip = 192.0.2.53\nport = 53\nprotocol = udp\n"
         "check = none\n"
-        "[container 101]\nservices = web\nweight = 10\n"
+        "[container " +
+        std::string(openvz7 ? "web1" : "101") +
+        "]\nservices = web\nweight = 10\n"
         "[container 102]\nservices = dns\n";
     cfg_ = parse_config(text, (dir_ / "vzlvs.conf").string());
+    containers.openvz7 = openvz7;
+    if (openvz7) containers.names["web1"] = "101";
     containers.node = &netlink;
     containers.cts["101"].ips = {"198.51.100.101"};
     containers.cts["102"].ips = {"198.51.100.102"};

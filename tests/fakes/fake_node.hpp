@@ -22,8 +22,9 @@ class FakeNode {
   public:
     // `extra` is appended to a config with services web (192.0.2.10:80) and dns
     // (192.0.2.53:53/udp) and containers 101 (web) and 102 (dns); both CTs exist and run,
-    // unprovisioned.
-    explicit FakeNode(const std::string& node_extra = "");
+    // unprovisioned. `openvz7`: the containers behave as on vzctl 7, and 101 is configured
+    // by its CT name, web1.
+    explicit FakeNode(const std::string& node_extra = "", bool openvz7 = false);
     ~FakeNode();
     FakeNode(const FakeNode&) = delete;
     FakeNode& operator=(const FakeNode&) = delete;

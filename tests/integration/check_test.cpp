@@ -179,9 +179,10 @@ TEST(Check, ProvisionedNodeHasOnlyTheBenchFailuresAndCheckChangesNothing) {
         for (const std::string& step :
              {std::string("container exists"), std::string("VIP held by no other CT"),
               std::string("container running"), std::string("ipip feature"),
-              "hook " + id + ".mount", "hook " + id + ".umount", "hook " + id + ".start",
-              std::string("VIP in IP_ADDRESS"), std::string("ipip effective"),
-              std::string("no VIP route on venet0"), std::string("no proxy-ARP entry for VIP"),
+              StandinNode::hook_step(id, "mount"), StandinNode::hook_step(id, "umount"),
+              StandinNode::hook_step(id, "start"), std::string("VIP in IP_ADDRESS"),
+              std::string("ipip effective"), std::string("no VIP route on venet0"),
+              std::string("no proxy-ARP entry for VIP"),
               std::string("tunl0 + VIP + rp_filter in CT"),
               std::string("VIP on the CT side of venet"),
               "registered in " + std::string(service)}) {
@@ -416,20 +417,24 @@ std::vector<Case> cases() {
     v.push_back(stopped);
     v.push_back(make(
         "MountHookBlockRemoved",
-        [](VzlvsNode& n) { edit_block(n, n.conf_dir() + "/101.mount", true); },
-        {"ct 101", "hook 101.mount", "has no vzlvs block"}, provision101));
+        [](VzlvsNode& n) { edit_block(n, n.standin().action_script("101", "mount"), true); },
+        {"ct 101", StandinNode::hook_step("101", "mount"), "has no vzlvs block"}, provision101));
     v.push_back(make(
         "UmountHookNotExecutable",
         [](VzlvsNode& n) {
-            fs::permissions(n.conf_dir() + "/101.umount",
+            fs::permissions(n.standin().action_script("101", "umount"),
                             fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read |
                                 fs::perms::others_read);
         },
-        {"ct 101", "hook 101.umount", "is not executable with a #! line"}, provision101));
+        {"ct 101", StandinNode::hook_step("101", "umount"), "is not executable with a #! line"},
+        provision101));
     v.push_back(make(
         "StartHookOutdated",
-        [](VzlvsNode& n) { edit_block(n, n.conf_dir() + "/101.start", false, "echo edited\n"); },
-        {"ct 101", "hook 101.start", "has an outdated vzlvs block"}, provision101));
+        [](VzlvsNode& n) {
+            edit_block(n, n.standin().action_script("101", "start"), false, "echo edited\n");
+        },
+        {"ct 101", StandinNode::hook_step("101", "start"), "has an outdated vzlvs block"},
+        provision101));
 
     // The director.
     v.push_back(make(

@@ -45,8 +45,8 @@ TEST(Deprovision, UserLinesSurviveProvisionAndDeprovision) {
 
     // What a user had before vzlvs: a mount script, a CT start script, CT config lines, and
     // lines of their own in the node files vzlvs keeps a block in.
-    const std::string mount101 = n.conf_dir() + "/101.mount";
-    const std::string start101 = n.conf_dir() + "/101.start";
+    const std::string mount101 = n.standin().action_script("101", "mount");
+    const std::string start101 = n.standin().action_script("101", "start");
     // Shaped like the field report's hook: it ends in `exit 0`, so anything appended after it
     // would never run.
     const std::string user_mount = "#!/bin/sh\necho user-line\nexit 0\n";
@@ -99,8 +99,9 @@ TEST(Deprovision, UserLinesSurviveProvisionAndDeprovision) {
     EXPECT_EQ(n.read(mount101), user_mount);
     EXPECT_EQ(mode_of(mount101), 0755u);
     EXPECT_EQ(n.read(start101), user_start);
-    for (const char* gone : {"101.umount", "102.mount", "102.umount", "102.start"})
-        EXPECT_FALSE(n.exists(n.conf_dir() + "/" + gone)) << gone;
+    for (const auto& [ct, action] : std::vector<std::pair<std::string, std::string>>{
+             {"101", "umount"}, {"102", "mount"}, {"102", "umount"}, {"102", "start"}})
+        EXPECT_FALSE(n.exists(n.standin().action_script(ct, action))) << ct << " " << action;
     // vzctl restores IP_ADDRESS in place and appends FEATURES (vzctl's config writer): the
     // ipip feature stays on unless --features-off.
     EXPECT_EQ(n.read(conf101), conf101_before + "FEATURES=\"ipip:off\"\n");
@@ -129,9 +130,11 @@ TEST(Deprovision, RestoresTheNodeAndASecondRunChangesNothing) {
          {std::tuple{"101", kWebVip, "web"}, std::tuple{"102", kDnsVip, "dns"}}) {
         SCOPED_TRACE(std::string("CT ") + ctid);
         for (const char* action : {"mount", "umount", "start"})
-            EXPECT_FALSE(n.exists(n.conf_dir() + "/" + ctid + "." + action)) << action;
+            EXPECT_FALSE(n.exists(n.standin().action_script(ctid, action))) << action;
         std::string conf = n.read(n.standin().conf_file(ctid));
-        EXPECT_THAT(conf, HasSubstr("IP_ADDRESS=\"198.51.100." + std::string(ctid) + "\"\n"));
+        EXPECT_THAT(
+            conf,
+            HasSubstr(StandinNode::ip_address_line("198.51.100." + std::string(ctid)) + "\n"));
         EXPECT_THAT(conf, Not(HasSubstr(vip)));
         std::string tunl0 = n.ip_ct(ctid, {"addr", "show", "tunl0"});
         EXPECT_THAT(tunl0, Not(HasSubstr(vip))) << tunl0;

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <string>
 
 #include "support/vzlvs_node.hpp"
@@ -110,11 +111,11 @@ TEST(ProvisionFlow, BootstrapAndProvisionTwoContainersFromScratch) {
         std::string conf = n.read(n.standin().conf_file(ctid));
         EXPECT_EQ(line_with(conf, "FEATURES="), "FEATURES=\"ipip:on\"");
         EXPECT_EQ(line_with(conf, "IP_ADDRESS="),
-                  "IP_ADDRESS=\"198.51.100." + std::string(ctid) + " " + vip + "\"");
+                  StandinNode::ip_address_line("198.51.100." + std::string(ctid) + " " + vip));
 
         // Hook files: host scripts executable with a #! line, the start block fed to bash.
         for (std::string action : {"mount", "umount"}) {
-            std::string path = n.conf_dir() + "/" + ctid + "." + action;
+            std::string path = n.standin().action_script(ctid, action);
             std::string text = n.read(path);
             EXPECT_THAT(text, StartsWith("#!/bin/sh\n# BEGIN vzlvs lvs-tun\n"));
             EXPECT_THAT(text, HasSubstr(std::string(VZLVS_BINARY) + " -c " + n.config_path() +
@@ -122,7 +123,7 @@ TEST(ProvisionFlow, BootstrapAndProvisionTwoContainersFromScratch) {
             EXPECT_THAT(text, HasSubstr("\n# END vzlvs lvs-tun\n"));
             EXPECT_EQ(mode_of(path) & 0100, 0100u) << path;
         }
-        std::string start = n.read(n.conf_dir() + "/" + ctid + ".start");
+        std::string start = n.read(n.standin().action_script(ctid, "start"));
         EXPECT_THAT(start, StartsWith("# BEGIN vzlvs lvs-tun\n"));
         EXPECT_THAT(start, HasSubstr("set -- apply " + std::string(vip) + "\n"));
         EXPECT_THAT(start, HasSubstr("\n# END vzlvs lvs-tun\n"));
@@ -150,6 +151,50 @@ TEST(ProvisionFlow, BootstrapAndProvisionTwoContainersFromScratch) {
     ASSERT_TRUE(skipped.has_value());
     EXPECT_EQ((*skipped)["status"], "skipped");
     EXPECT_FALSE(n.director().get("/service/dns/demo-node-102-dns").has_value());
+}
+
+// CentOS 7's defaults (all = 1, default = 1) with eth0 at 0 of its own and lo at 2: bootstrap
+// must end with venet0 effectively 0 and every other device as protected as before.
+TEST(ProvisionFlow, BootstrapOnCentos7RpFilterDefaultsPinsTheOtherDevices) {
+    VzlvsNode n;
+    n.create_standard_cts();
+    n.write_config(VzlvsNode::standard_body());
+    auto set = [&](const std::string& dev, const std::string& v) {
+        n.run_ok({"sh", "-c", "echo " + v + " > /proc/sys/net/ipv4/conf/" + dev + "/rp_filter"});
+    };
+    auto get = [&](const std::string& dev) {
+        std::string v = n.run_ok({"cat", "/proc/sys/net/ipv4/conf/" + dev + "/rp_filter"});
+        return std::stoi(v);
+    };
+    auto effective = [&](const std::string& dev) { return std::max(get("all"), get(dev)); };
+    set("eth0", "0");
+    set("lo", "2");
+    set("venet0", "1");
+    set("default", "1");
+    set("all", "1");
+    CliResult boot = n.cli({"bootstrap"});
+    EXPECT_EQ(boot.unexpected_failures({bootstrap_ipip_failure()}), "");
+    EXPECT_EQ(get("all"), 0);
+    EXPECT_EQ(effective("venet0"), 0);
+    EXPECT_EQ(effective("eth0"), 1) << "eth0 keeps the strict filtering all gave it";
+    EXPECT_EQ(effective("lo"), 2);
+    EXPECT_EQ(get("default"), 1) << "devices born later are filtered as before";
+    const std::string file = n.read(n.sysctl_dir() + "/60-vzlvs.conf");
+    const auto at = [&](const std::string& key) { return file.find(key); };
+    ASSERT_NE(at("net.ipv4.conf.eth0.rp_filter = 1"), std::string::npos) << file;
+    ASSERT_NE(at("net.ipv4.conf.default.rp_filter = 1"), std::string::npos) << file;
+    ASSERT_NE(at("net.ipv4.conf.venet0.rp_filter = 0"), std::string::npos) << file;
+    ASSERT_NE(at("net.ipv4.conf.all.rp_filter = 0"), std::string::npos) << file;
+    EXPECT_LT(at("net.ipv4.conf.eth0.rp_filter"), at("net.ipv4.conf.all.rp_filter"))
+        << "pins are applied before all is lowered, at boot too";
+
+    CliResult again = n.cli({"bootstrap"});
+    for (const char* step : {"rp_filter on venet0", "rp_filter persisted"}) {
+        auto o = again.outcome("node", step);
+        ASSERT_TRUE(o.has_value()) << step;
+        EXPECT_EQ((*o)["status"], "ok") << o->dump();
+    }
+    EXPECT_EQ(n.read(n.sysctl_dir() + "/60-vzlvs.conf"), file) << "the pins are kept as written";
 }
 
 TEST(ProvisionFlow, SecondRunChangesNothing) {
@@ -190,23 +235,28 @@ TEST(ProvisionFlow, DryRunChangesNothingAndPrintsThePlan) {
     EXPECT_EQ(plan.summary("failed"), 0) << plan.describe();
     EXPECT_EQ(plan.exit_code(), 0);
     struct Planned {
-        const char* scope;
-        const char* name;
-        const char* detail;
+        std::string scope;
+        std::string name;
+        std::string detail;
     };
+    // vzctl 7 applies the feature to the running 101 by restarting it in the same call.
+    const std::string feature101 = StandinNode::openvz7()
+                                       ? "vzctl set 101 --features ipip:on --setmode restart --save"
+                                       : "vzctl set 101 --features ipip:on --save";
     for (const Planned& p : {
              Planned{"node", "ARP guard", "drop ARP for 192.0.2.10, 192.0.2.53 on eth0"},
-             Planned{"ct 101", "ipip feature", "vzctl set 101 --features ipip:on --save"},
-             Planned{"ct 101", "hook 101.mount", "write the vzlvs block in "},
-             Planned{"ct 101", "hook 101.umount", "write the vzlvs block in "},
-             Planned{"ct 101", "hook 101.start", "write the vzlvs block in "},
+             Planned{"ct 101", "ipip feature", feature101},
+             Planned{"ct 101", StandinNode::hook_step("101", "mount"), "write the vzlvs block in "},
+             Planned{"ct 101", StandinNode::hook_step("101", "umount"),
+                     "write the vzlvs block in "},
+             Planned{"ct 101", StandinNode::hook_step("101", "start"), "write the vzlvs block in "},
              Planned{"ct 101", "VIP in IP_ADDRESS", "vzctl set 101 --ipadd 192.0.2.10 --save"},
              Planned{"ct 101", "ipip effective", "vzctl restart 101"},
              Planned{"ct 101", "registered in web", "register demo-node-101-web"},
              Planned{"ct 102", "ipip feature", "vzctl set 102 --features ipip:on --save"},
              Planned{"ct 102", "VIP in IP_ADDRESS", "vzctl set 102 --ipadd 192.0.2.53 --save"},
          }) {
-        SCOPED_TRACE(std::string(p.scope) + ": " + p.name);
+        SCOPED_TRACE(p.scope + ": " + p.name);
         auto o = plan.outcome(p.scope, p.name);
         ASSERT_TRUE(o.has_value()) << plan.describe();
         EXPECT_EQ((*o)["status"], "planned");
@@ -349,9 +399,10 @@ TEST(ProvisionFlow, CheckNamesAStoppedContainer) {
     EXPECT_THAT((*running)["detail"].get<std::string>(), HasSubstr("stopped"));
     EXPECT_EQ((*running)["fix"], "vzctl start 102");
     // Everything provision set up for its next start holds.
-    for (const char* step :
-         {"ipip feature", "hook 102.mount", "hook 102.umount", "hook 102.start",
-          "VIP in IP_ADDRESS", "no VIP route on venet0", "no proxy-ARP entry for VIP"}) {
+    for (const std::string& step : std::vector<std::string>{
+             "ipip feature", StandinNode::hook_step("102", "mount"),
+             StandinNode::hook_step("102", "umount"), StandinNode::hook_step("102", "start"),
+             "VIP in IP_ADDRESS", "no VIP route on venet0", "no proxy-ARP entry for VIP"}) {
         auto o = check.outcome("ct 102", step);
         ASSERT_TRUE(o.has_value()) << step;
         EXPECT_EQ((*o)["status"], "ok") << step;

@@ -48,7 +48,7 @@ TEST(Reliability, UnusableDirectorSettingsAreExit2BeforeAnyChange) {
         EXPECT_EQ(r.exit_code(), 2) << r.describe();
         EXPECT_THAT(r.run.err, HasSubstr(why));
         EXPECT_EQ(n.standin().mutating_calls().size(), calls);
-        EXPECT_FALSE(n.exists(n.conf_dir() + "/101.mount"));
+        EXPECT_FALSE(n.exists(n.standin().action_script("101", "mount")));
         EXPECT_EQ(before.diff(n.snapshot()), "");
     }
 }

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -36,6 +37,11 @@ std::string unescape(const std::string& s) {
 }
 
 }  // namespace
+
+bool StandinNode::openvz7() {
+    const char* v = std::getenv("VZ_STANDIN_OPENVZ");
+    return v && std::string(v) == "7";
+}
 
 StandinNode::StandinNode() : runner_(make_process_runner()), prefix_(unique_prefix()) {
     RunOptions opts;

@@ -28,6 +28,24 @@ class StandinNode {
     StandinNode& operator=(const StandinNode&) = delete;
 
     const std::string& root() const { return root_; }
+    // The node is an OpenVZ 7 one (mknode --openvz 7): the test's environment has
+    // VZ_STANDIN_OPENVZ=7, which CTest sets for the flow suites' second run.
+    static bool openvz7();
+    // Where vzctl runs a CT's action script: $VE_PRIVATE/scripts/ACTION on OpenVZ 7,
+    // /etc/vz/conf/CTID.ACTION on vzctl 4.
+    std::string action_script(const std::string& ctid, const std::string& action) const {
+        return openvz7() ? root_ + "/vz/private/" + ctid + "/scripts/" + action
+                         : conf_dir() + "/" + ctid + "." + action;
+    }
+    // The IP_ADDRESS line vzctl writes for these space-separated IPs (vzctl 7 ends each entry
+    // with a space: libvzctl lib/env_config.c).
+    static std::string ip_address_line(const std::string& ips) {
+        return "IP_ADDRESS=\"" + ips + (openvz7() ? " " : "") + "\"";
+    }
+    // vzlvs's step name for that script ("hook 101.mount", "hook mount").
+    static std::string hook_step(const std::string& ctid, const std::string& action) {
+        return openvz7() ? "hook " + action : "hook " + ctid + "." + action;
+    }
     std::string vzctl() const { return root_ + "/bin/vzctl"; }
     std::string vzlist() const { return root_ + "/bin/vzlist"; }
     std::string conf_dir() const { return root_ + "/etc/vz/conf"; }

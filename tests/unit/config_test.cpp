@@ -81,7 +81,8 @@ TEST(ConfigDefaults, EmptyFileIsANodeWithNothingToServe) {
     EXPECT_EQ(c.node.restart, RestartPolicy::never);
     EXPECT_TRUE(c.node.uplinks.empty());
     EXPECT_EQ(c.node.modules_persist, ModulesPersist::autodetect);
-    EXPECT_EQ(c.node.all_rp_filter, AllRpFilter::refuse);
+    EXPECT_EQ(c.node.all_rp_filter, AllRpFilter::pin);
+    EXPECT_EQ(c.node.openvz, OpenvzRelease::autodetect);
     EXPECT_EQ(c.node.sysctl_dir, "/etc/sysctl.d");
     EXPECT_EQ(c.node.modules_load_dir, "/etc/modules-load.d");
     EXPECT_EQ(c.node.sysconfig_modules_dir, "/etc/sysconfig/modules");
@@ -160,6 +161,12 @@ TEST(ConfigValues, GoodValuesAreStored) {
          [](const Config& c) { EXPECT_EQ(c.node.modules_persist, ModulesPersist::none); }},
         {"[node]", "all_rp_filter = set",
          [](const Config& c) { EXPECT_EQ(c.node.all_rp_filter, AllRpFilter::set); }},
+        {"[node]", "all_rp_filter = refuse",
+         [](const Config& c) { EXPECT_EQ(c.node.all_rp_filter, AllRpFilter::refuse); }},
+        {"[node]", "openvz = 7",
+         [](const Config& c) { EXPECT_EQ(c.node.openvz, OpenvzRelease::v7); }},
+        {"[node]", "openvz = 4",
+         [](const Config& c) { EXPECT_EQ(c.node.openvz, OpenvzRelease::v4); }},
         {"[node]", "sysctl_dir = /usr/lib/sysctl.d",
          [](const Config& c) { EXPECT_EQ(c.node.sysctl_dir, "/usr/lib/sysctl.d"); }},
         {"[node]", "modules_load_dir = /run/modules-load.d",
@@ -254,7 +261,8 @@ TEST(ConfigValues, BadValuesAreRejectedWithFileLineSectionKeyAndWhatIsAllowed) {
         {"[node]", "uplinks", "eth0 eth0", "listed twice"},
         {"[node]", "uplinks", "eth0 eth:1", "not a valid interface name"},
         {"[node]", "modules_persist", "systemd", "allowed: auto, modules-load.d, sysconfig, none"},
-        {"[node]", "all_rp_filter", "yes", "allowed: refuse, set"},
+        {"[node]", "all_rp_filter", "yes", "allowed: refuse, pin, set"},
+        {"[node]", "openvz", "6", "allowed: auto, 4, 7"},
         {"[node]", "sysctl_dir", "sysctl.d", "not an absolute path"},
         {"[node]", "modules_load_dir", "modules-load.d", "not an absolute path"},
         {"[director]", "url", "ftp://lb", "does not start with http:// or https://"},
@@ -330,14 +338,15 @@ TEST(ConfigValues, BadValuesAreRejectedWithFileLineSectionKeyAndWhatIsAllowed) {
     }
 }
 
-TEST(ConfigValues, ContainerIdsAreOpenVzNumbers) {
+TEST(ConfigValues, ContainerIdsAreOpenVzNumbersNamesOrUuids) {
     auto check = [](const std::string& id, const std::string& expect) {
         ConfigProblem p = problem_of("[container " + id + "]\nservices = x\n");
         EXPECT_EQ(p.line, 1);
         EXPECT_EQ(p.section, "container " + id);
         EXPECT_NE(p.message.find(expect), std::string::npos) << p.message;
     };
-    check("web", "OpenVZ legacy CT IDs are numbers");
+    check("web_1", "is not a CT ID: use a legacy numeric ID");
+    check("-web", "is not a CT ID");
     check("0101", "leading zero");
     check("2147483648", "too large");
     check("0", "reserved by OpenVZ for the host");
@@ -347,6 +356,14 @@ TEST(ConfigValues, ContainerIdsAreOpenVzNumbers) {
         "[container 2147483647]\nservices = web\n",
         "t");
     EXPECT_NE(c.container("2147483647"), nullptr);
+    Config named = parse_config(
+        "[service web]\nvip = 192.0.2.1\nport = 80\n"
+        "[service db]\nvip = 192.0.2.2\nport = 5432\n"
+        "[container web1]\nservices = web\n"
+        "[container fbcdf284-5345-416b-a589-7b5fcaa87673]\nservices = db\n",
+        "t");
+    EXPECT_NE(named.container("web1"), nullptr) << "a CT name (vzctl --name)";
+    EXPECT_NE(named.container("fbcdf284-5345-416b-a589-7b5fcaa87673"), nullptr) << "OpenVZ 7";
 }
 
 TEST(ConfigValues, ServiceNamesAreChecked) {

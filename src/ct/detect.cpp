@@ -1,0 +1,118 @@
+#include "ct/detect.hpp"
+
+#include <sys/stat.h>
+
+#include <sstream>
+
+#include "base/error.hpp"
+#include "base/files.hpp"
+#include "base/strings.hpp"
+#include "ct/vzctl.hpp"
+#include "ct/vzctl7.hpp"
+
+namespace vzlvs {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+const char* kCacheName = "openvz-release";
+
+std::string first_line(const std::string& text) {
+    std::string line = text.substr(0, text.find('\n'));
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+    return printable(line, 120);
+}
+
+// What identifies the vzctl binary: an upgrade (vzctl 4 → 7 does not happen in place, but a
+// reinstall might) changes its inode, size or mtime, and the cached answer is dropped.
+std::string binary_key(const fs::path& vzctl) {
+    struct stat st {};
+    if (::stat(vzctl.c_str(), &st) != 0) return "";
+    std::ostringstream key;
+    key << vzctl.string() << " " << st.st_dev << ":" << st.st_ino << " " << st.st_size << " "
+        << st.st_mtim.tv_sec << "." << st.st_mtim.tv_nsec;
+    return key.str();
+}
+
+std::optional<DetectedRelease> cached(const fs::path& file, const std::string& key) {
+    auto text = read_file(file);
+    if (!text || text->size() > 4096) return std::nullopt;
+    std::istringstream in(*text);
+    std::string k, release, line;
+    std::getline(in, k);
+    std::getline(in, release);
+    std::getline(in, line);
+    if (k != key || (release != "4" && release != "7")) return std::nullopt;
+    return DetectedRelease{
+        release == "7" ? OpenvzRelease::v7 : OpenvzRelease::v4,
+        "detected: `vzctl --version` printed \"" + line + "\" (cached in " + file.string() + ")"};
+}
+
+}  // namespace
+
+std::optional<OpenvzRelease> parse_vzctl_version(const std::string& output) {
+    const std::string line = first_line(output);
+    if (line.rfind("vzctl version 4.", 0) == 0) return OpenvzRelease::v4;
+    if (line.rfind("vzctl v.7.", 0) == 0) return OpenvzRelease::v7;
+    return std::nullopt;
+}
+
+DetectedRelease detect_openvz(ProcessRunner& runner, const NodeConfig& node) {
+    if (node.openvz == OpenvzRelease::v4) return {OpenvzRelease::v4, "set: openvz = 4 in [node]"};
+    if (node.openvz == OpenvzRelease::v7) return {OpenvzRelease::v7, "set: openvz = 7 in [node]"};
+    const std::string key = binary_key(node.vzctl);
+    const fs::path cache = node.state_dir / kCacheName;
+    if (!key.empty())
+        if (auto hit = cached(cache, key)) return *hit;
+    RunOptions opts;
+    opts.timeout = std::chrono::seconds(30);
+    opts.max_output = 4096;
+    RunResult r;
+    try {
+        r = runner.run({node.vzctl.string(), "--version"}, opts);
+    } catch (const ProgramNotFound& e) {
+        throw ProgramNotFound(std::string(e.what()) +
+                              "; vzlvs drives OpenVZ through vzctl: install vzctl or set its "
+                              "path with `vzctl =` in the [node] section");
+    }
+    auto release = parse_vzctl_version(r.out);
+    if (!release)
+        throw Error("cannot tell which OpenVZ this node runs: `" + node.vzctl.string() +
+                    " --version` printed \"" + first_line(r.out.empty() ? r.err : r.out) +
+                    "\", neither vzctl 4 (\"vzctl version 4.x\") nor vzctl 7 (\"vzctl v.7.x\"); "
+                    "set openvz = 4 or openvz = 7 in [node]");
+    const std::string line = first_line(r.out);
+    std::error_code ec;
+    if (!key.empty() && fs::is_directory(node.state_dir, ec)) {
+        try {
+            atomic_write(
+                cache,
+                key + "\n" + (*release == OpenvzRelease::v7 ? "7" : "4") + "\n" + line + "\n",
+                0600);
+        } catch (const std::exception&) {
+            // A cache only: the next run asks again.
+        }
+    }
+    return {*release, "detected: `vzctl --version` printed \"" + line + "\""};
+}
+
+std::unique_ptr<ContainerManager> make_container_manager(ProcessRunner& runner,
+                                                         const NodeConfig& node) {
+    DetectedRelease d;
+    try {
+        d = detect_openvz(runner, node);
+    } catch (const ProgramNotFound& e) {
+        // No vzctl to ask: every call will fail with this same, clear error, step by step.
+        d = {OpenvzRelease::v4, std::string("not detected (") + e.what() + ")"};
+    }
+    std::unique_ptr<Vzctl> m;
+    if (d.release == OpenvzRelease::v7)
+        m = std::make_unique<Vzctl7>(runner, node.vzctl.string(), VzctlRetry{}, node.vz_conf_dir);
+    else
+        m = std::make_unique<Vzctl>(runner, node.vzctl.string(), VzctlRetry{}, node.vz_conf_dir);
+    m->origin = d.how;
+    return m;
+}
+
+}  // namespace vzlvs

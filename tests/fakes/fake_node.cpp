@@ -74,6 +74,12 @@ Report FakeNode::run(const std::string& command, std::vector<std::string> ctids,
     return run_command(cfg_, o, command, ctids, s);
 }
 
+const Outcome* find(const Report& r, const std::string& scope, const std::string& name) {
+    for (const auto& o : r.outcomes())
+        if (o.scope == scope && o.name == name) return &o;
+    return nullptr;
+}
+
 std::string failures(const Report& r) {
     std::string out;
     for (const auto& o : r.outcomes())

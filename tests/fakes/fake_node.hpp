@@ -53,5 +53,7 @@ class FakeNode {
 
 // Every failed outcome, "[scope] name: detail" per line: "" when none failed.
 std::string failures(const Report& r);
+// The outcome of step `name` in `scope`; nullptr when the run had none.
+const Outcome* find(const Report& r, const std::string& scope, const std::string& name);
 
 }  // namespace vzlvs::fakes

@@ -4,7 +4,7 @@
 # Needs root, bash, coreutils, iproute2; nft (ARP capture) and arping are optional (skip).
 set -u
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-pass=0 fail=0 n=0 ROOT="" sleeper=""
+ROOT="" sleeper=""
 cleanup() {
   [[ -n $sleeper ]] && kill "$sleeper" 2>/dev/null
   [[ -n $ROOT ]] && "$here/rmnode" "$ROOT"
@@ -13,17 +13,8 @@ cleanup() {
 trap cleanup EXIT
 TMPD=$(mktemp -d)
 
-ok() { ((++n)); ((++pass)); echo "ok $n - $1"; }
-nok() { ((++n)); ((++fail)); echo "not ok $n - $1"; [[ -n ${2-} ]] && sed 's/^/#   /' <<<"$2"; }
-skip() { ((++n)); ((++pass)); echo "ok $n - $1 # skip $2"; }
-check() { local name=$1; shift; if "$@"; then ok "$name"; else nok "$name" "${DIAG-}"; fi; DIAG=""; }
-# run CMD...: sets OUT ERR RC
-run() { "$@" >"$TMPD/out" 2>"$TMPD/err"; RC=$?; OUT=$(cat "$TMPD/out"); ERR=$(cat "$TMPD/err"); }
-expect() { # RC OUT ERR (exact)
-  DIAG="rc=$RC (want $1)"$'\n'"stdout:"$'\n'"$OUT"$'\n'"--- want:"$'\n'"$2"$'\n'"stderr:"$'\n'"$ERR"$'\n'"--- want:"$'\n'"$3"
-  [[ $RC == "$1" && $OUT == "$2" && $ERR == "$3" ]]
-}
-has() { DIAG="missing '$2' in:"$'\n'"$1"; [[ $1 == *"$2"* ]]; }
+# shellcheck source=tap.sh
+. "$here/tap.sh"
 
 if ((EUID != 0)); then echo "1..0 # skip: needs root"; echo "0 passed, 0 failed"; exit 0; fi
 
@@ -323,5 +314,4 @@ check "rmnode removes namespaces and ROOT" test "$left" == 0 -a ! -e "$ROOT"
 "$here/rmnode" "$ROOT"; check "rmnode is idempotent" test $? == 0
 ROOT=""
 
-echo "$pass passed, $fail failed"
-((fail == 0))
+tap_summary

@@ -4,7 +4,7 @@
 # Prints "ok N - name" / "not ok N - name" and a last line "N passed, N failed".
 set -u
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-pass=0 fail=0 n=0 ROOT=""
+ROOT=""
 cleanup() {
   [[ -n $ROOT ]] && "$here/rmnode" "$ROOT"
   [[ -n ${TMPD-} ]] && rm -rf "$TMPD"
@@ -12,13 +12,8 @@ cleanup() {
 trap cleanup EXIT
 TMPD=$(mktemp -d)
 
-ok() { ((++n)); ((++pass)); echo "ok $n - $1"; }
-nok() { ((++n)); ((++fail)); echo "not ok $n - $1"; [[ -n ${2-} ]] && sed 's/^/#   /' <<<"$2"; }
-check() { local name=$1; shift; if "$@"; then ok "$name"; else nok "$name" "${DIAG-}"; fi; DIAG=""; }
-run() { "$@" >"$TMPD/out" 2>"$TMPD/err"; RC=$?; OUT=$(cat "$TMPD/out"); ERR=$(cat "$TMPD/err"); }
-rc_is() { DIAG="rc=$RC (want $1)"$'\n'"stdout: $OUT"$'\n'"stderr: $ERR"; [[ $RC == "$1" ]]; }
-has() { DIAG="missing '$2' in:"$'\n'"$1"; [[ $1 == *"$2"* ]]; }
-hasnt() { DIAG="unexpected '$2' in:"$'\n'"$1"; [[ $1 != *"$2"* ]]; }
+# shellcheck source=tap.sh
+. "$here/tap.sh"
 
 if ((EUID != 0)); then echo "1..0 # skip: needs root"; echo "0 passed, 0 failed"; exit 0; fi
 
@@ -135,5 +130,4 @@ check "stop" rc_is 0
 DIAG=$($NODE ip route list 10.0.0.5); check "stop: vz-stop removes the route" test -z "$DIAG"
 run "$V" stop 102
 
-echo "$pass passed, $fail failed"
-((fail == 0))
+tap_summary

@@ -13,14 +13,9 @@ namespace vzlvs {
 namespace {
 
 using fakes::failures;
+using fakes::find;
 using fakes::FakeNode;
 using testing::HasSubstr;
-
-const Outcome* find(const Report& r, const std::string& scope, const std::string& name) {
-    for (const auto& o : r.outcomes())
-        if (o.scope == scope && o.name == name) return &o;
-    return nullptr;
-}
 
 int mutating(const fakes::Events& e) {
     int n = 0;

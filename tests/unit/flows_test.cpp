@@ -15,14 +15,9 @@ namespace vzlvs {
 namespace {
 
 using fakes::failures;
+using fakes::find;
 using fakes::FakeNode;
 using testing::HasSubstr;
-
-const Outcome* find(const Report& r, const std::string& scope, const std::string& name) {
-    for (const auto& o : r.outcomes())
-        if (o.scope == scope && o.name == name) return &o;
-    return nullptr;
-}
 
 int count(const Report& r, Status s) { return r.count(s); }
 

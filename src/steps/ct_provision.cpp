@@ -127,8 +127,13 @@ Step restart_step(Ctx& ctx, std::shared_ptr<CtView> v) {
     Step s{v->scope(), "ipip effective",
            cmd + " (the ipip feature takes effect at start), or set restart = auto in [node]"};
     s.verify = false;
-    s.observe = [v, cmd]() {
+    s.observe = [&ctx, v, cmd]() {
         if (!v->status().running) return Observation::holds("CT stopped");
+        // A plan (--dry-run) on vzctl 7: the feature step's own call restarts the CT.
+        const auto f = v->conf().features;
+        const bool feature_on = f.count("ipip") && f.at("ipip");
+        if (!feature_on && restarts_with_features(ctx, *v))
+            return Observation::skip("the ipip feature's vzctl call restarts the container");
         if (v->net().tunl0) return Observation::holds("tunl0 present");
         std::string why =
             "no tunl0: the CT runs without ipip (the director's IPIP packets are "

@@ -238,6 +238,7 @@ TEST(ProvisionFlow, DryRunChangesNothingAndPrintsThePlan) {
         std::string scope;
         std::string name;
         std::string detail;
+        std::string status = "planned";
     };
     // vzctl 7 applies the feature to the running 101 by restarting it in the same call.
     const std::string feature101 = StandinNode::openvz7()
@@ -251,7 +252,9 @@ TEST(ProvisionFlow, DryRunChangesNothingAndPrintsThePlan) {
                      "write the vzlvs block in "},
              Planned{"ct 101", StandinNode::hook_step("101", "start"), "write the vzlvs block in "},
              Planned{"ct 101", "VIP in IP_ADDRESS", "vzctl set 101 --ipadd 192.0.2.10 --save"},
-             Planned{"ct 101", "ipip effective", "vzctl restart 101"},
+             StandinNode::openvz7()
+                 ? Planned{"ct 101", "ipip effective", "call restarts the container", "skipped"}
+                 : Planned{"ct 101", "ipip effective", "vzctl restart 101"},
              Planned{"ct 101", "registered in web", "register demo-node-101-web"},
              Planned{"ct 102", "ipip feature", "vzctl set 102 --features ipip:on --save"},
              Planned{"ct 102", "VIP in IP_ADDRESS", "vzctl set 102 --ipadd 192.0.2.53 --save"},
@@ -259,7 +262,7 @@ TEST(ProvisionFlow, DryRunChangesNothingAndPrintsThePlan) {
         SCOPED_TRACE(p.scope + ": " + p.name);
         auto o = plan.outcome(p.scope, p.name);
         ASSERT_TRUE(o.has_value()) << plan.describe();
-        EXPECT_EQ((*o)["status"], "planned");
+        EXPECT_EQ((*o)["status"], p.status);
         EXPECT_THAT((*o)["detail"].get<std::string>(), HasSubstr(p.detail));
     }
 

@@ -13,8 +13,8 @@ namespace vzlvs {
 namespace {
 
 using fakes::failures;
-using fakes::find;
 using fakes::FakeNode;
+using fakes::find;
 using testing::HasSubstr;
 
 int mutating(const fakes::Events& e) {
@@ -94,6 +94,9 @@ TEST(Flows7, DryRunPlansTheRestartingFeatureCall) {
     const Outcome* f = find(r, "ct web1", "ipip feature");
     ASSERT_NE(f, nullptr);
     EXPECT_EQ(f->detail, "vzctl set web1 --features ipip:on --setmode restart --save");
+    const Outcome* restart = find(r, "ct web1", "ipip effective");
+    ASSERT_NE(restart, nullptr);
+    EXPECT_EQ(restart->status, Status::skipped) << "one restart, not two: " << restart->detail;
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <iostream>
 
 #include "base/error.hpp"
+#include "cli/version.hpp"
 #include "commands/hook.hpp"
 #include "commands/run.hpp"
 #include "commands/watch.hpp"
@@ -60,7 +61,7 @@ int main(int argc, char** argv) {
         "vzlvs: turns OpenVZ containers into LVS (IPVS) tunnel-mode real servers and registers\n"
         "them with the director. Every command converges: it reads the current state, changes\n"
         "only what differs, and reports ok / changed / failed for each step."};
-    app.set_version_flag("--version", std::string("vzlvs ") + VZLVS_VERSION);
+    app.set_version_flag("--version", [] { return version_text(); });
     app.add_option("-c,--config", a.config, "configuration file")->capture_default_str();
     app.add_flag("--dry-run", a.dry_run, "print the plan; change nothing");
     app.add_flag("--json", a.json, "machine-readable output (docs/json-output.md)");
@@ -113,7 +114,7 @@ int main(int argc, char** argv) {
 
     try {
         if (*version) {
-            std::cout << "vzlvs " << VZLVS_VERSION << "\n";
+            std::cout << version_text();
             return 0;
         }
         if (*config && a.example) {

@@ -197,6 +197,37 @@ TEST(ProvisionFlow, BootstrapOnCentos7RpFilterDefaultsPinsTheOtherDevices) {
     EXPECT_EQ(n.read(n.sysctl_dir() + "/60-vzlvs.conf"), file) << "the pins are kept as written";
 }
 
+// OpenVZ 7 CTs are often known by name: vzctl gives the hooks the CT's ID (VEID=101), and
+// vzlvs must still find, provision and repair the CT its config calls web1.
+TEST(ProvisionFlow, ACtConfiguredByItsNameIsProvisionedAndRepairedAtRestart) {
+    if (!StandinNode::openvz7()) GTEST_SKIP() << "the vzctl 4 stand-in has no --name";
+    VzlvsNode n;
+    ASSERT_TRUE(n.standin()
+                    .vzctl_run({"create", "101", "--ipadd", "198.51.100.101", "--name", "web1"})
+                    .ok());
+    ASSERT_TRUE(n.standin().vzctl_run({"start", "web1"}).ok());
+    std::string body = VzlvsNode::standard_body();
+    body = body.substr(0, body.find("[container 101]")) + "[container web1]\nservices = web\n";
+    n.write_config(body);
+    CliResult boot = n.cli({"bootstrap"});
+    EXPECT_EQ(boot.unexpected_failures({bootstrap_ipip_failure()}), "");
+    CliResult prov = n.cli({"provision"});
+    EXPECT_EQ(prov.unexpected_failures({ct_ipip_failure("web1")}), "");
+    n.wait_for_workers();
+    EXPECT_TRUE(n.exists(n.standin().action_script("101", "mount")));
+    expect_no_leak(n, kWebVip);
+    expect_backend(n, "web", "demo-node-web1-web", "198.51.100.101", 80, 100);
+
+    CliResult again = n.cli({"provision"});
+    EXPECT_EQ(again.summary("changed"), 0) << again.describe();
+
+    ASSERT_TRUE(n.standin().vzctl_run({"restart", "web1"}).ok());
+    ASSERT_TRUE(n.wait_for_worker("web1"));
+    expect_no_leak(n, kWebVip);
+    expect_ct_serves(n, "101", kWebVip);
+    expect_backend(n, "web", "demo-node-web1-web", "198.51.100.101", 80, 100);
+}
+
 TEST(ProvisionFlow, SecondRunChangesNothing) {
     VzlvsNode n;
     n.bootstrap_and_provision_standard();

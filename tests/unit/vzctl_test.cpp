@@ -3,6 +3,7 @@
 #include "ct/vzctl.hpp"
 
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <stdlib.h>
 
 #include <filesystem>
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "base/shell.hpp"
+#include "fakes/fake_process_runner.hpp"
 
 namespace fs = std::filesystem;
 using namespace vzlvs;
@@ -412,5 +414,22 @@ TEST(VzctlMissing, MissingVzctlSaysHowToFixIt) {
         std::string what = e.what();
         EXPECT_NE(what.find("/nonexistent/sbin/vzctl"), std::string::npos) << what;
         EXPECT_NE(what.find("install vzctl"), std::string::npos) << what;
+    }
+}
+
+TEST(VzctlSignals, AVzctlKilledByASignalIsNamedWithoutGlibc232) {
+    fakes::FakeProcessRunner runner;
+    runner.answer = [](const std::vector<std::string>&) {
+        RunResult r;
+        r.signal = SIGSEGV;
+        return r;
+    };
+    Vzctl vzctl(runner, "/usr/sbin/vzctl");
+    try {
+        vzctl.status("101");
+        FAIL() << "no error";
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("was killed by SIGSEGV"), std::string::npos)
+            << e.what();
     }
 }

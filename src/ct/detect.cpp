@@ -44,9 +44,8 @@ std::optional<DetectedRelease> cached(const fs::path& file, const std::string& k
     std::getline(in, release);
     std::getline(in, line);
     if (k != key || (release != "4" && release != "7")) return std::nullopt;
-    return DetectedRelease{
-        release == "7" ? OpenvzRelease::v7 : OpenvzRelease::v4,
-        "detected: `vzctl --version` printed \"" + line + "\" (cached in " + file.string() + ")"};
+    return DetectedRelease{release == "7" ? OpenvzRelease::v7 : OpenvzRelease::v4,
+                           line + " (cached in " + file.string() + ")"};
 }
 
 }  // namespace
@@ -55,6 +54,12 @@ std::optional<OpenvzRelease> parse_vzctl_version(const std::string& output) {
     const std::string line = first_line(output);
     if (line.rfind("vzctl version 4.", 0) == 0) return OpenvzRelease::v4;
     if (line.rfind("vzctl v.7.", 0) == 0) return OpenvzRelease::v7;
+    return std::nullopt;
+}
+
+std::optional<OpenvzRelease> parse_vzctl_status_word(const std::string& line) {
+    if (line.rfind("CTID ", 0) == 0) return OpenvzRelease::v4;
+    if (line.rfind("VEID ", 0) == 0) return OpenvzRelease::v7;
     return std::nullopt;
 }
 
@@ -77,24 +82,35 @@ DetectedRelease detect_openvz(ProcessRunner& runner, const NodeConfig& node) {
                               "path with `vzctl =` in the [node] section");
     }
     auto release = parse_vzctl_version(r.out);
-    if (!release)
-        throw Error("cannot tell which OpenVZ this node runs: `" + node.vzctl.string() +
-                    " --version` printed \"" + first_line(r.out.empty() ? r.err : r.out) +
-                    "\", neither vzctl 4 (\"vzctl version 4.x\") nor vzctl 7 (\"vzctl v.7.x\"); "
-                    "set openvz = 4 or openvz = 7 in [node]");
-    const std::string line = first_line(r.out);
+    std::string how = "detected: `vzctl --version` printed \"" + first_line(r.out) + "\"";
+    if (!release) {
+        // A vzctl (or an emulation of one) that words its version otherwise: the status line
+        // tells the two apart too, and `status` takes no lock and exits 0 for any valid ID.
+        const std::string version_said = first_line(r.out.empty() ? r.err : r.out);
+        RunResult st = runner.run({node.vzctl.string(), "status", "2147483647"}, opts);
+        const std::string line = first_line(st.out);
+        release = parse_vzctl_status_word(line);
+        if (!release)
+            throw Error("cannot tell which OpenVZ this node runs: `" + node.vzctl.string() +
+                        " --version` printed \"" + version_said +
+                        "\", neither vzctl 4 (\"vzctl version 4.x\") nor vzctl 7 (\"vzctl "
+                        "v.7.x\"), and `vzctl status` printed \"" +
+                        line +
+                        "\" (neither `CTID ...` nor `VEID ...`); set openvz = 4 or openvz = 7 "
+                        "in [node]");
+        how = "detected: `vzctl status` printed \"" + line + "\"";
+    }
     std::error_code ec;
     if (!key.empty() && fs::is_directory(node.state_dir, ec)) {
         try {
             atomic_write(
-                cache,
-                key + "\n" + (*release == OpenvzRelease::v7 ? "7" : "4") + "\n" + line + "\n",
+                cache, key + "\n" + (*release == OpenvzRelease::v7 ? "7" : "4") + "\n" + how + "\n",
                 0600);
         } catch (const std::exception&) {
             // A cache only: the next run asks again.
         }
     }
-    return {*release, "detected: `vzctl --version` printed \"" + line + "\""};
+    return {*release, how};
 }
 
 std::unique_ptr<ContainerManager> make_container_manager(ProcessRunner& runner,

@@ -205,6 +205,22 @@ TEST(Detect, AskedOnceThenCachedInStateDirUntilTheBinaryChanges) {
     EXPECT_EQ(runner.calls.size(), 2u) << "a set release must not spawn vzctl";
 }
 
+TEST(Detect, AnUnknownVersionLineFallsBackToTheStatusLine) {
+    NodeConfig n;
+    n.vzctl = "/nonexistent/vzctl";
+    fakes::FakeProcessRunner runner;
+    runner.answer = [](const std::vector<std::string>& argv) {
+        if (argv.at(1) == "--version") return exited(20, "", "Bad command: --version\n");
+        return exited(0, "VEID 2147483647 deleted unmounted down\n");
+    };
+    auto d = detect_openvz(runner, n);
+    EXPECT_EQ(d.release, OpenvzRelease::v7);
+    EXPECT_NE(d.how.find("`vzctl status` printed"), std::string::npos) << d.how;
+    ASSERT_EQ(runner.calls.size(), 2u);
+    EXPECT_EQ(runner.calls[1],
+              (std::vector<std::string>{"/nonexistent/vzctl", "status", "2147483647"}));
+}
+
 TEST(Detect, AnUnknownVzctlIsExplained) {
     NodeConfig n;
     n.vzctl = "/nonexistent/vzctl";

@@ -197,6 +197,23 @@ bool CtConfig::has_ip(const std::string& ip) const {
     return false;
 }
 
+std::map<std::string, bool> parse_feature_list(const std::string& list) {
+    std::map<std::string, bool> features;
+    for (const auto& item : split_any(list, " \t,")) {
+        auto colon = item.find(':');
+        if (colon == std::string::npos) continue;  // vzctl skips what it cannot parse
+        std::string mode = item.substr(colon + 1);
+        if (mode != "on" && mode != "off") continue;
+        features[item.substr(0, colon)] = mode == "on";
+    }
+    return features;
+}
+
+bool CtConfig::feature_on(const std::string& name) const {
+    auto it = features.find(name);
+    return it != features.end() && it->second;
+}
+
 std::string CtConfig::features_with(const std::string& name, bool on) const {
     std::string out;
     for (const auto& [f, v] : features)
@@ -232,15 +249,8 @@ CtConfig read_ct_config(const std::filesystem::path& conf_dir, const std::string
     for (const auto& line : ip_lines) {
         for (auto& word : split_any(line, " \t")) cfg.ip_address.push_back(word);
     }
-    if (auto it = cfg.raw.find("FEATURES"); it != cfg.raw.end()) {
-        for (const auto& item : split_any(it->second, " \t,")) {
-            auto colon = item.find(':');
-            if (colon == std::string::npos) continue;  // vzctl skips what it cannot parse
-            std::string mode = item.substr(colon + 1);
-            if (mode != "on" && mode != "off") continue;
-            cfg.features[item.substr(0, colon)] = mode == "on";
-        }
-    }
+    if (auto it = cfg.raw.find("FEATURES"); it != cfg.raw.end())
+        cfg.features = parse_feature_list(it->second);
     if (auto it = cfg.raw.find("VE_ROOT"); it != cfg.raw.end()) {
         cfg.ve_root = subst_veid(it->second, ctid, rules);
     }

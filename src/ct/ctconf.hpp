@@ -27,11 +27,17 @@ struct CtConfig {
     bool has_ip(const std::string& ip) const;
     // IP_ADDRESS entries without masks, in order.
     std::vector<std::string> ips() const;
+    // FEATURES has `name:on`.
+    bool feature_on(const std::string& name) const;
     // A --features list: the CT's features with `name` set. All of them, because vzctl 7
     // replaces FEATURES with the command's list (libvzctl lib/env_config.c: the saved value
     // is features_mask2str of the command's features), where vzctl 4 merges.
     std::string features_with(const std::string& name, bool on) const;
 };
+
+// A FEATURES value or a --features list ("ipip:on nfs:off", "ipip:on,sit:off"): space, tab and
+// comma separate; items that are not name:on|off are skipped, as vzctl skips them.
+std::map<std::string, bool> parse_feature_list(const std::string& list);
 
 // Parses one file's text with vzctl's line rules. vzctl4: `#` comments, KEY=value or
 // KEY="value" (value up to the last quote), first key wins, repeated IP_ADDRESS lines

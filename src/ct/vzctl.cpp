@@ -291,7 +291,7 @@ CtStatus Vzctl::status(const std::string& ctid) {
 std::string Vzctl::vz_id(const std::string& ctid) {
     if (check_legacy_ctid(ctid).empty()) return ctid;
     std::error_code ec;
-    const auto target = std::filesystem::read_symlink(conf_dir_.parent_path() / "names" / ctid, ec);
+    const auto target = std::filesystem::read_symlink(names_dir() / ctid, ec);
     if (ec) return ctid;
     const std::string file = target.filename().string();
     const std::string id = file.size() > 5 && file.substr(file.size() - 5) == ".conf"

@@ -119,6 +119,8 @@ class Vzctl : public ContainerManager {
     std::size_t exec_output_max = 64 * 1024;
 
   protected:
+    // /etc/vz/names beside /etc/vz/conf: NAME → a link to the CT's config (both releases).
+    std::filesystem::path names_dir() const { return conf_dir_.parent_path() / "names"; }
     std::string with_origin(const std::string& what) const {
         return origin.empty() ? what : what + ", " + origin;
     }

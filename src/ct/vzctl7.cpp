@@ -5,9 +5,8 @@
 #include <unistd.h>
 
 #include <cctype>
-#include <fstream>
-#include <sstream>
 
+#include "base/files.hpp"
 #include "config/ctid.hpp"
 
 namespace vzlvs {
@@ -51,18 +50,12 @@ std::string Vzctl7::vz_id(const std::string& ctid) {
     std::error_code ec;
     // vzctl 7 tries the ID first, then /etc/vz/names/NAME (lib/vz.c vzctl2_get_envid_by_name).
     if (fs::exists(conf_dir_ / (ctid + ".conf"), ec)) return ctid;
-    const fs::path names = conf_dir_.parent_path() / "names" / ctid;
+    const fs::path names = names_dir() / ctid;
     if (!fs::exists(names, ec)) return ctid;
     // The link's target is the CT's config: its NAME must be this name, its VEID the ID.
-    std::vector<std::string> ignored;
-    std::string text;
-    {
-        std::ifstream in(names);
-        std::ostringstream all;
-        all << in.rdbuf();
-        text = all.str().substr(0, 1 << 20);
-    }
-    auto values = parse_vz_conf_text(text, &ignored, ConfRules::vzctl7);
+    const auto text = read_file(names);
+    if (!text) return ctid;
+    auto values = parse_vz_conf_text(text->substr(0, 1 << 20), nullptr, ConfRules::vzctl7);
     auto name = values.find("NAME");
     auto veid = values.find("VEID");
     if (name == values.end() || name->second != ctid || veid == values.end()) return ctid;
@@ -71,9 +64,10 @@ std::string Vzctl7::vz_id(const std::string& ctid) {
     return id;
 }
 
-CtConfig Vzctl7::config(const std::string& ctid) {
-    return read_ct_config(conf_dir_, vz_id(ctid), conf_dir_.parent_path() / "vz.conf",
-                          ConfRules::vzctl7);
+CtConfig Vzctl7::config(const std::string& ctid) { return config_of_id(vz_id(ctid)); }
+
+CtConfig Vzctl7::config_of_id(const std::string& id) {
+    return read_ct_config(conf_dir_, id, conf_dir_.parent_path() / "vz.conf", ConfRules::vzctl7);
 }
 
 std::vector<std::string> Vzctl7::containers() {
@@ -95,7 +89,7 @@ fs::path Vzctl7::action_script(const std::string& ctid, const std::string& actio
     // lib/util.c get_action_script_path: $VE_PRIVATE/scripts/ACTION for layout 4 and later
     // (and an unknown layout), /etc/vz/conf/CTID.ACTION for the old simfs layouts.
     const std::string id = vz_id(ctid);
-    const CtConfig c = config(ctid);
+    const CtConfig c = config_of_id(id);
     if (c.ve_private.empty())
         throw Error("container " + ctid + ": VE_PRIVATE is not set in " +
                     (conf_dir_ / (id + ".conf")).string() +
@@ -114,12 +108,9 @@ RunResult Vzctl7::run(const CtChange& change) {
         // 32; vzctl's ACTION_SET still saves with --save. Saved is what set_features means.
         if (e.code() != static_cast<int>(VzctlCode::already_running)) throw;
         const CtConfig c = config(change.ctid);
-        std::istringstream items(change.arg);
-        std::string item;
-        while (std::getline(items, item, ',')) {
-            const auto colon = item.find(':');
-            auto it = c.features.find(item.substr(0, colon));
-            if (it == c.features.end() || it->second != (item.substr(colon + 1) == "on")) throw;
+        for (const auto& [name, on] : parse_feature_list(change.arg)) {
+            auto it = c.features.find(name);
+            if (it == c.features.end() || it->second != on) throw;
         }
         RunResult saved;
         saved.exit_code = 0;

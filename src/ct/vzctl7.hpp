@@ -24,6 +24,9 @@ class Vzctl7 : public Vzctl {
     std::filesystem::path action_script(const std::string& ctid,
                                         const std::string& action) override;
     RunResult run(const CtChange& change) override;
+
+  private:
+    CtConfig config_of_id(const std::string& id);  // id: already resolved by vz_id()
 };
 
 // The CT layout version vzctl 7 reads from the `$VE_PRIVATE/.ve.layout` symlink (libvzctl

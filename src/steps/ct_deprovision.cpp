@@ -81,9 +81,7 @@ Step feature_off_step(Ctx& ctx, std::shared_ptr<CtView> v) {
     };
     Step s{v->scope(), "ipip feature off", "",
            [&ctx, v, off]() {
-               auto c = v->conf();
-               auto it = c.features.find("ipip");
-               bool on = it != c.features.end() && it->second;
+               const bool on = v->conf().feature_on("ipip");
                return Observation::holds_if(!on, on ? "ipip:on" : "off",
                                             on ? ctx.seams.containers().describe(off()) : "");
            },

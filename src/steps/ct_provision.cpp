@@ -13,7 +13,23 @@ namespace vzlvs {
 
 namespace {
 
-std::filesystem::path restart_marker(Ctx& ctx, const std::string& ctid);
+// A restart vzlvs began is recorded before vzctl runs and cleared once it returned: a vzlvs
+// killed meanwhile (vzctl may die with it, leaving the CT stopped) leaves the marker, and the
+// next provision starts the CT again.
+std::filesystem::path restart_marker(Ctx& ctx, const std::string& ctid) {
+    return ctx.cfg.node.state_dir / "restarting" / ctid;
+}
+
+// Runs a change that restarts the CT (vzctl restart, or vzctl 7's --setmode restart) under
+// the marker. A failure keeps the marker: the CT may be down.
+void run_restarting(Ctx& ctx, CtView& v, const CtChange& change) {
+    const std::filesystem::path marker = restart_marker(ctx, v.ct.ctid);
+    state_subdir(ctx.cfg.node.state_dir, "restarting");
+    atomic_write(marker, "vzlvs is restarting this container\n", 0600);
+    ctx.seams.containers().run(change);
+    std::filesystem::remove(marker);
+    v.changed();
+}
 
 // vzctl 7 applies a feature to a running CT only by restarting it in the same call.
 bool restarts_with_features(Ctx& ctx, CtView& v) {
@@ -30,9 +46,7 @@ Step feature_step(Ctx& ctx, std::shared_ptr<CtView> v) {
                                                : CtChange::features(ctid, list);
     };
     s.observe = [&ctx, v, change]() {
-        auto c = v->conf();
-        auto it = c.features.find("ipip");
-        bool ok = it != c.features.end() && it->second;
+        const bool ok = v->conf().feature_on("ipip");
         return Observation::holds_if(ok, ok ? "FEATURES has ipip:on" : "ipip not in FEATURES",
                                      ok ? "" : ctx.seams.containers().describe(change()));
     };
@@ -41,12 +55,7 @@ Step feature_step(Ctx& ctx, std::shared_ptr<CtView> v) {
         bool running = v->status().running;
         if (c.kind == CtChange::Kind::set_features_restart) {
             // A restart by vzctl: recorded like vzlvs's own (interrupted_restart_step).
-            const std::filesystem::path marker = restart_marker(ctx, ctid);
-            state_subdir(ctx.cfg.node.state_dir, "restarting");
-            atomic_write(marker, "vzlvs is restarting this container\n", 0600);
-            ctx.seams.containers().run(c);
-            std::filesystem::remove(marker);
-            v->changed();
+            run_restarting(ctx, *v, c);
             return Applied::changed("saved and applied: vzctl restarted the container");
         }
         ctx.seams.containers().run(c);
@@ -92,13 +101,6 @@ Step ipadd_step(Ctx& ctx, std::shared_ptr<CtView> v) {
     return s;
 }
 
-// A restart vzlvs began is recorded before vzctl runs and cleared once it returned: a vzlvs
-// killed meanwhile (vzctl may die with it, leaving the CT stopped) leaves the marker, and the
-// next provision starts the CT again.
-std::filesystem::path restart_marker(Ctx& ctx, const std::string& ctid) {
-    return ctx.cfg.node.state_dir / "restarting" / ctid;
-}
-
 Step interrupted_restart_step(Ctx& ctx, std::shared_ptr<CtView> v) {
     const std::filesystem::path marker = restart_marker(ctx, v->ct.ctid);
     const CtChange start = CtChange::start(v->ct.ctid);
@@ -130,9 +132,7 @@ Step restart_step(Ctx& ctx, std::shared_ptr<CtView> v) {
     s.observe = [&ctx, v, cmd]() {
         if (!v->status().running) return Observation::holds("CT stopped");
         // A plan (--dry-run) on vzctl 7: the feature step's own call restarts the CT.
-        const auto f = v->conf().features;
-        const bool feature_on = f.count("ipip") && f.at("ipip");
-        if (!feature_on && restarts_with_features(ctx, *v))
+        if (!v->conf().feature_on("ipip") && restarts_with_features(ctx, *v))
             return Observation::skip("the ipip feature's vzctl call restarts the container");
         if (v->net().tunl0) return Observation::holds("tunl0 present");
         std::string why =
@@ -148,12 +148,7 @@ Step restart_step(Ctx& ctx, std::shared_ptr<CtView> v) {
     s.apply = [&ctx, v, restart]() {
         if (ctx.cfg.node.restart != RestartPolicy::automatic)
             return Applied::pending("restart needed (restart = never)");
-        const std::filesystem::path marker = restart_marker(ctx, v->ct.ctid);
-        state_subdir(ctx.cfg.node.state_dir, "restarting");
-        atomic_write(marker, "vzlvs is restarting this container\n", 0600);
-        ctx.seams.containers().run(restart);  // a failure keeps the marker: the CT may be down
-        std::filesystem::remove(marker);
-        v->changed();
+        run_restarting(ctx, *v, restart);
         return Applied::changed("restarted " + v->ct.ctid);
     };
     return s;

@@ -11,7 +11,6 @@
 #include <filesystem>
 #include <functional>
 #include <map>
-#include <sstream>
 
 #include "ct/ct_net.hpp"
 #include "ct/manager.hpp"
@@ -111,11 +110,7 @@ class FakeContainers : public ContainerManager {
             case K::set_features:
             case K::set_features_restart: {
                 if (openvz7) ct.features.clear();  // vzctl 7 saves the command's list
-                std::istringstream items(c.arg);
-                for (std::string item; std::getline(items, item, ',');) {
-                    const auto colon = item.find(':');
-                    ct.features[item.substr(0, colon)] = item.substr(colon + 1) == "on";
-                }
+                for (const auto& [name, on] : parse_feature_list(c.arg)) ct.features[name] = on;
                 if (c.kind == K::set_features_restart && ct.running) start(ct);
                 break;
             }

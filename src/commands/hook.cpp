@@ -15,7 +15,6 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
-#include <iostream>
 #include <set>
 #include <thread>
 
@@ -23,6 +22,7 @@
 #include "base/lock.hpp"
 #include "base/state_dir.hpp"
 #include "commands/log_lines.hpp"
+#include "commands/syslog.hpp"
 #include "steps/director_steps.hpp"
 #include "steps/guard_step.hpp"
 #include "steps/leaks.hpp"
@@ -52,7 +52,17 @@ void log_to_state_dir(const Config& cfg) {
     auto logger = spdlog::basic_logger_mt("vzlvs-hook", log.string());
     logger->set_pattern("%Y-%m-%d %H:%M:%S.%e [%P] %l: %v");
     logger->flush_on(spdlog::level::info);
+    also_log_to_syslog(*logger);
     spdlog::set_default_logger(logger);
+}
+
+// A refused start goes to vzctl's stderr and to the node's log: at boot nobody reads the
+// former. (Only here: the syslog connection must not be open when the worker is forked,
+// whose fds are closed under it.)
+template <typename... Args>
+void refuse_start(spdlog::format_string_t<Args...> fmt, Args&&... args) {
+    also_log_to_syslog(*spdlog::default_logger());
+    spdlog::error(fmt, std::forward<Args>(args)...);
 }
 
 void log_report(const std::string& what, const Report& r) {
@@ -213,14 +223,15 @@ int run_hook(const Config& cfg, const FlowOptions& opts, const std::string& acti
         try {
             refuse_vips_of_the_node(ctx);
         } catch (const UsageError& e) {
-            std::cerr << "vzlvs: CT " << ct->ctid << ": refusing the start: " << e.what() << "\n";
+            refuse_start("CT {}: refusing the start: {}", ct->ctid, e.what());
             return 1;
         }
         // Must hold before this script returns: vzctl announces the VIP right after.
         if (!runner.run(arp_guard_step(ctx, v->vips))) {
-            std::cerr << "vzlvs: CT " << ct->ctid << ": cannot guard its VIPs, refusing the start "
-                      << "(the node would announce them on the LAN):\n"
-                      << report.table(false);
+            refuse_start(
+                "CT {}: cannot guard its VIPs, refusing the start (the node would announce "
+                "them on the LAN):\n{}",
+                ct->ctid, report.table(false));
             return 1;
         }
         if (opts.dry_run) return 0;

@@ -21,6 +21,7 @@
 #include "base/strings.hpp"
 #include "commands/log_lines.hpp"
 #include "commands/run.hpp"
+#include "commands/syslog.hpp"
 #include "config/validate.hpp"
 #include "steps/leaks.hpp"
 #include "steps/preflight.hpp"
@@ -155,6 +156,7 @@ int run_watch(const Config& cfg, const FlowOptions& opts, const WatchOptions& wo
         Ctx ctx{cfg, opts, seams};
         refuse_vips_of_the_node(ctx);
     }
+    if (!stderr_is_journal()) also_log_to_syslog(*spdlog::default_logger());
     StopSignals stop;
     Watcher watcher(cfg, opts, stop);
     spdlog::info(

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <string>
 
+#include "support/syslog_listener.hpp"
 #include "support/vzlvs_node.hpp"
 
 extern char** environ;
@@ -19,6 +20,7 @@ namespace vzlvs::test {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::MatchesRegex;
 using ::testing::Not;
 
 constexpr const char* kWebVip = "192.0.2.10";
@@ -281,6 +283,33 @@ TEST(Hook, UnmanagedContainerIsLeftAlone) {
     ASSERT_TRUE(n.standin().vzctl_run({"start", "999"}).ok());
     EXPECT_FALSE(n.exists(n.worker_lock("999")));
     EXPECT_NE(n.node_routes_for("198.51.100.99"), "");
+}
+
+// The hooks log to syslog as vzlvs[PID], facility daemon, as well as to hook.log: <30> is
+// daemon.info, <27> daemon.err.
+TEST(Hook, LogsToSyslogAsWellAsToHookLog) {
+    VzlvsNode n;
+    n.bootstrap_and_provision_standard();
+    const std::string devlog = std::string(VZLVS_TESTS_DIR) + "/tools/devlog";
+    test::SyslogListener syslog;
+
+    RunResult r = n.standin().run({devlog, syslog.socket_path(), "env", "VEID=101",
+                                   VZLVS_BINARY, "-c", n.config_path(), "hook", "umount"});
+    ASSERT_TRUE(r.ok()) << r.err;
+    EXPECT_THAT(syslog.wait_for("CT 101 stopped"),
+                MatchesRegex("<30>.* vzlvs\\[[0-9]+\\]: CT 101 stopped:.*"));
+    EXPECT_THAT(n.read(n.state_dir() + "/hook.log"), HasSubstr("CT 101 stopped"));
+
+    // A start the mount hook refuses is in the node's log, not only on vzctl's stderr.
+    ConfigOptions opts;
+    opts.node_extra = "uplinks = nosuchdev\n";
+    n.write_config(VzlvsNode::standard_body(), opts);
+    r = n.standin().run({devlog, syslog.socket_path(), "env", "VEID=102", VZLVS_BINARY, "-c",
+                         n.config_path(), "hook", "mount"});
+    EXPECT_NE(r.exit_code, 0);
+    EXPECT_THAT(syslog.wait_for("refusing the start"),
+                MatchesRegex("<27>.* vzlvs\\[[0-9]+\\]: CT 102: cannot guard its VIPs, refusing "
+                             "the start .*"));
 }
 
 TEST(Hook, RefusesAStartItCannotGuard) {

@@ -6,6 +6,7 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -32,6 +33,7 @@
 #include "net/netlink.hpp"
 #include "steps/watch_unit.hpp"
 #include "support/director_server.hpp"
+#include "support/syslog_listener.hpp"
 #include "support/standin.hpp"
 
 namespace vzlvs {
@@ -41,6 +43,11 @@ using namespace std::chrono_literals;
 using test::DirectorServer;
 using test::ScratchDir;
 using test::StandinNode;
+using test::SyslogListener;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::MatchesRegex;
+using ::testing::StartsWith;
 
 const std::string kCt = "101";
 const std::string kCtIp = "10.1.0.5";
@@ -150,10 +157,15 @@ class NsRelay {
 
 class WatchProcess {
   public:
-    WatchProcess(const StandinNode& node, const std::string& config, const std::string& interval) {
-        std::vector<std::string> argv = {
-            "ip", "netns", "exec",  node.node_netns_name(), VZLVS_BINARY, "-v",
-            "-c", config,  "watch", "--interval",           interval};
+    // `wrap`: a command that runs the rest (tests/tools/devlog SOCKET).
+    WatchProcess(const StandinNode& node, const std::string& config, const std::string& interval,
+                 std::vector<std::string> wrap = {}) {
+        std::vector<std::string> argv = std::move(wrap);
+        for (const std::string& a : {std::string("ip"), std::string("netns"), std::string("exec"),
+                                     node.node_netns_name(), std::string(VZLVS_BINARY),
+                                     std::string("-v"), std::string("-c"), config,
+                                     std::string("watch"), std::string("--interval"), interval})
+            argv.push_back(a);
         int fds[2];
         if (::pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
         std::vector<char*> args;
@@ -171,7 +183,6 @@ class WatchProcess {
             ::_exit(127);
         }
         ::close(fds[1]);
-        pidfd_ = static_cast<int>(::syscall(SYS_pidfd_open, pid_, 0));
         reader_ = std::thread([this, fd = fds[0]] { read_lines(fd); });
     }
     ~WatchProcess() {
@@ -180,7 +191,6 @@ class WatchProcess {
             EXPECT_EQ(rc, 0) << "vzlvs watch did not exit 0 on SIGTERM; its log:\n" << log();
         }
         if (reader_.joinable()) reader_.join();
-        if (pidfd_ >= 0) ::close(pidfd_);
     }
     WatchProcess(const WatchProcess&) = delete;
     WatchProcess& operator=(const WatchProcess&) = delete;
@@ -190,9 +200,13 @@ class WatchProcess {
     int stop(int sig = SIGTERM) {
         if (pid_ <= 0) return exit_code_;
         ::kill(pid_, sig);
-        pollfd p{pidfd_, POLLIN, 0};
-        const bool exited =
-            ::poll(&p, 1, static_cast<int>(std::chrono::milliseconds(kExitWait).count())) > 0;
+        // The end of its output is its exit: watch's own children are short-lived, and a
+        // pidfd (Linux 5.3) is not there under the Linux 3.10 profile.
+        bool exited;
+        {
+            std::unique_lock<std::mutex> l(mu_);
+            exited = cv_.wait_for(l, kExitWait, [&] { return eof_; });
+        }
         if (!exited) ::kill(pid_, SIGKILL);
         int status = 0;
         while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
@@ -254,7 +268,6 @@ class WatchProcess {
     }
 
     pid_t pid_ = -1;
-    int pidfd_ = -1;
     int exit_code_ = -1;
     std::thread reader_;
     std::mutex mu_;
@@ -308,8 +321,9 @@ class WatchTest : public ::testing::Test {
         ASSERT_TRUE(route_gone());
     }
 
-    std::unique_ptr<WatchProcess> watch(const std::string& interval) {
-        auto w = std::make_unique<WatchProcess>(node_, config_, interval);
+    std::unique_ptr<WatchProcess> watch(const std::string& interval,
+                                        std::vector<std::string> wrap = {}) {
+        auto w = std::make_unique<WatchProcess>(node_, config_, interval, std::move(wrap));
         // Logged once the first pass is over and the subscription is live.
         EXPECT_GE(w->wait_line("info: subscribed to route and neighbour events"), 0) << w->log();
         return w;
@@ -459,6 +473,38 @@ TEST_F(WatchTest, StopsCleanlyOnSigint) {
     auto w = watch("1h");
     EXPECT_EQ(w->stop(SIGINT), 0) << w->log();
     EXPECT_GE(w->wait_line("info: stopped (SIGINT)"), 0) << w->log();
+}
+
+// What watch logs goes to syslog as vzlvs[PID], facility daemon (<30> is daemon.info, <31>
+// daemon.debug, which -v enables), as well as to stderr.
+TEST_F(WatchTest, LogsToSyslogAsVzlvsOfFacilityDaemon) {
+    SyslogListener syslog;
+    auto w =
+        watch("200ms", {std::string(VZLVS_TESTS_DIR) + "/tools/devlog", syslog.socket_path()});
+    const std::string started = syslog.wait_for("watching 1 VIP(s)");
+    EXPECT_THAT(started, MatchesRegex("<30>.* vzlvs\\[[0-9]+\\]: watching 1 VIP\\(s\\) .*"))
+        << w->log();
+    EXPECT_THAT(syslog.wait_for("pass 1 done"), StartsWith("<31>"));
+
+    // A repair is in the node's log too.
+    ct({"sysctl", "-qw", "net.ipv4.conf.all.rp_filter=1"});
+    EXPECT_THAT(syslog.wait_for("repaired: ct 101: tunl0 + VIP + rp_filter in CT:"),
+                StartsWith("<30>"))
+        << w->log();
+    EXPECT_EQ(w->stop(), 0) << w->log();
+}
+
+// Under systemd (stderr is the journal's stream, JOURNAL_STREAM) stderr alone is logged:
+// the journal has each line once.
+TEST_F(WatchTest, LogsOnlyToStderrWhenStderrIsTheJournal) {
+    SyslogListener syslog;
+    // JOURNAL_STREAM naming the very pipe that is watch's stderr, as systemd would.
+    auto w = watch("1h", {std::string(VZLVS_TESTS_DIR) + "/tools/devlog", syslog.socket_path(),
+                          "sh", "-c", "JOURNAL_STREAM=$(stat -L -c '%d:%i' /proc/self/fd/2) exec \"$@\"",
+                          "sh"});
+    EXPECT_EQ(w->stop(), 0) << w->log();
+    EXPECT_GE(w->wait_line("info: watching 1 VIP(s)"), 0) << w->log();
+    EXPECT_THAT(syslog.messages(), IsEmpty());
 }
 
 // ---- without a node -------------------------------------------------------------------------

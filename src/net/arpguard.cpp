@@ -4,6 +4,9 @@
 #include <arpa/inet.h>
 
 #include <cctype>
+#include <chrono>
+#include <set>
+#include <sstream>
 
 #include "base/process.hpp"
 #include "base/strings.hpp"
@@ -76,6 +79,32 @@ GuardReport describe_guard(const GuardState& state, const std::vector<std::strin
 
 namespace arpguard_detail {
 
+void require_devices(ProcessRunner& runner, const std::vector<std::string>& devs) {
+    if (devs.empty()) return;
+    RunOptions o;
+    o.timeout = std::chrono::seconds(30);
+    auto r = runner.run({"ip", "-o", "link", "show"}, o);
+    if (!r.ok())
+        throw Error("cannot list network devices (ip -o link show): " +
+                    (r.timed_out ? std::string("timed out") : r.err));
+    std::set<std::string> present;
+    std::istringstream in(r.out);
+    for (std::string line; std::getline(in, line);) {
+        // "2: eth0@if5: <...": the name runs to '@' (veth/vlan peers) or ':'.
+        auto a = line.find(": ");
+        if (a == std::string::npos) continue;
+        auto b = line.find_first_of("@:", a + 2);
+        present.insert(line.substr(a + 2, b - a - 2));
+    }
+    std::vector<std::string> missing;
+    for (const auto& d : devs)
+        if (!present.count(d)) missing.push_back(d);
+    if (!missing.empty())
+        throw Error("ARP guard: uplink " + join(missing, ", ") +
+                    " does not exist here, so nothing was changed (the guard is bound to "
+                    "existing devices). Fix `[node] uplinks` or bring the device up first");
+}
+
 void check_uplink_name(const std::string& name) {
     // Stricter than the kernel's dev_valid_name: the name is spliced into nft chain
     // identifiers ([A-Za-z0-9_./-] after a letter), so anything else is refused up front.
@@ -105,17 +134,39 @@ std::string check_vip(const std::string& vip) {
 
 }  // namespace arpguard_detail
 
+namespace {
+
+std::unique_ptr<ArpGuard> with_why(std::unique_ptr<ArpGuard> g, std::string why) {
+    g->set_why(std::move(why));
+    return g;
+}
+
+std::unique_ptr<ArpGuard> tc_guard(ProcessRunner& runner, const std::string& because) {
+    using namespace arpguard_detail;
+    const TcFlavor f = detect_tc_flavor();
+    return with_why(make_tc_guard(runner, f),
+                    "tc" + because +
+                        (f == TcFlavor::clsact
+                             ? "; u32 filters with gact drop on clsact (Linux >= 4.5)"
+                             : "; u32 filters with gact drop on a prio root qdisc and the ingress "
+                               "qdisc (this kernel is older than 4.5, which brought clsact)"));
+}
+
+}  // namespace
+
 std::unique_ptr<ArpGuard> make_arp_guard(ProcessRunner& runner, ArpGuardBackend backend) {
     using namespace arpguard_detail;
     switch (backend) {
         case ArpGuardBackend::nft:
-            return make_nft_guard(runner);
+            return with_why(make_nft_guard(runner), "nft, as asked");
         case ArpGuardBackend::tc:
-            return make_tc_guard(runner, detect_tc_flavor());
+            return tc_guard(runner, ", as asked");
         case ArpGuardBackend::autodetect:
             break;
     }
-    if (nft_netdev_egress_available(runner)) return make_nft_guard(runner);
+    if (nft_netdev_egress_available(runner))
+        return with_why(make_nft_guard(runner),
+                        "nft: this kernel takes a netdev egress chain (Linux >= 5.16)");
     try {
         require_tc_drop(runner);
     } catch (const Error& e) {
@@ -127,7 +178,9 @@ std::unique_ptr<ArpGuard> make_arp_guard(ProcessRunner& runner, ArpGuardBackend 
             "on "
             "a raw packet socket; see docs/arp-guard.md");
     }
-    return make_tc_guard(runner, detect_tc_flavor());
+    return tc_guard(runner,
+                    ": no nftables netdev egress here (needs nft and Linux >= 5.16 with "
+                    "CONFIG_NETFILTER_EGRESS)");
 }
 
 }  // namespace vzlvs

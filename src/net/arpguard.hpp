@@ -64,6 +64,10 @@ class ArpGuard {
   public:
     virtual ~ArpGuard() = default;
     virtual ArpGuardBackend backend() const = 0;
+    // Why this backend and its form on this node, for `check` ("tc: ..."); set by
+    // make_arp_guard.
+    const std::string& why() const { return why_; }
+    void set_why(std::string why) { why_ = std::move(why); }
     virtual GuardState observe() = 0;
     // Adds what is missing (VIPs, uplinks, damaged rules) in one step; never removes. Throws
     // UsageError for an invalid uplink name or VIP and Error for a missing uplink, before any
@@ -74,6 +78,9 @@ class ArpGuard {
     virtual bool remove_vip(const std::string& vip) = 0;
     // Removes everything vzlvs added. Returns false when there was nothing.
     virtual bool remove_all() = 0;
+
+  private:
+    std::string why_;
 };
 
 // autodetect: nft when a netdev egress chain passes `nft -c` (one probe), else tc. Throws Error

@@ -67,6 +67,10 @@ TcFlavor detect_tc_flavor();  // from uname(2)
 // Adds and deletes a throwaway shared gact action; throws Error saying why when tc cannot
 // drop (no tc, no act_gact).
 void require_tc_drop(ProcessRunner& runner);
+// Throws Error naming every device of devs that does not exist (`ip -o link show`, through
+// runner so that it sees the namespace the guard acts in): a typo in `[node] uplinks` would
+// leave the real uplink open. Called by ensure() before its first change.
+void require_devices(ProcessRunner& runner, const std::vector<std::string>& devs);
 
 }  // namespace arpguard_detail
 

@@ -226,7 +226,9 @@ class NftArpGuard : public ArpGuard {
         if (script.empty()) return ch;
         std::vector<std::string> fresh = ch.added_devices;
         fresh.insert(fresh.end(), ch.repaired_devices.begin(), ch.repaired_devices.end());
-        check_devices_exist(fresh);
+        // A netdev chain is bound to one device. Kernels before 6.16 refuse a chain for a
+        // device that does not exist (ENOENT), newer ones keep it dormant until it appears.
+        require_devices(runner_, fresh);
         apply(script, "guard " + ch.str());
         return ch;
     }
@@ -268,36 +270,6 @@ class NftArpGuard : public ArpGuard {
                         " (nft -f -, one transaction, so nothing "
                         "changed): " +
                         explain(r));
-        }
-    }
-
-    // A netdev chain is bound to one device. Kernels before 6.16 refuse a chain for a device
-    // that does not exist (ENOENT), newer ones keep it dormant until the device appears;
-    // either way a typo in `[node] uplinks` would leave the real uplink open, so refuse it.
-    void check_devices_exist(const std::vector<std::string>& devs) {
-        if (devs.empty()) return;
-        auto r = run({"ip", "-o", "link", "show"}, std::nullopt);
-        if (!r.ok()) throw Error("cannot list network devices (ip -o link show): " + explain(r));
-        std::set<std::string> present;
-        std::istringstream in(r.out);
-        for (std::string line; std::getline(in, line);) {
-            // "2: eth0@if5: <...": the name runs to '@' (veth/vlan peers) or ':'.
-            auto a = line.find(": ");
-            if (a == std::string::npos) continue;
-            auto b = line.find_first_of("@:", a + 2);
-            present.insert(line.substr(a + 2, b - a - 2));
-        }
-        std::vector<std::string> missing;
-        for (const auto& d : devs) {
-            if (!present.count(d)) missing.push_back(d);
-        }
-        if (!missing.empty()) {
-            std::string list;
-            for (const auto& m : missing) list += (list.empty() ? "" : ", ") + m;
-            throw Error("ARP guard: uplink " + list +
-                        " does not exist here; an nftables netdev chain is bound to one existing "
-                        "device, so nothing was changed. Fix `[node] uplinks` or bring the device "
-                        "up first");
         }
     }
 

@@ -218,6 +218,10 @@ class TcArpGuard : public ArpGuard {
         for (const auto& v : vips) want.push_back(check_vip(v));
         for (const auto& d : uplinks) check_uplink_name(d);
         auto have = ours();
+        std::vector<std::string> fresh;  // devices of ours have filters on exist
+        for (const auto& d : uplinks)
+            if (!have.count(d)) fresh.push_back(d);
+        require_devices(runner_, fresh);
         auto qdiscs = qdisc_devices();
         GuardChanges ch;
         std::vector<std::vector<std::string>> cmds;

@@ -12,8 +12,7 @@
 namespace vzlvs {
 
 void also_log_to_syslog(spdlog::logger& logger) {
-    auto sink =
-        std::make_shared<spdlog::sinks::syslog_sink_mt>("vzlvs", LOG_PID, LOG_DAEMON, true);
+    auto sink = std::make_shared<spdlog::sinks::syslog_sink_mt>("vzlvs", LOG_PID, LOG_DAEMON, true);
     sink->set_pattern("%v");
     logger.sinks().push_back(std::move(sink));
 }

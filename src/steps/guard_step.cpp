@@ -35,13 +35,12 @@ Step arp_guard_step(Ctx& ctx, const std::vector<std::string>& vips) {
                 const ArpGuard& guard = ctx.seams.guard();
                 const std::string how =
                     guard.why().empty() ? to_string(guard.backend()) : guard.why();
-                return Observation::holds_if(
-                    report.ok(),
-                    report.ok() ? join(vips) + " never announced on " + join(devs) + " (" + how +
-                                      ")"
-                                : report.str() + "backend: " + how,
-                    "drop ARP for " + join(vips) + " on " + join(devs) + " (" +
-                        to_string(guard.backend()) + ")");
+                return Observation::holds_if(report.ok(),
+                                             report.ok() ? join(vips) + " never announced on " +
+                                                               join(devs) + " (" + how + ")"
+                                                         : report.str() + "backend: " + how,
+                                             "drop ARP for " + join(vips) + " on " + join(devs) +
+                                                 " (" + to_string(guard.backend()) + ")");
             },
             [&ctx, vips]() {
                 return Applied::changed(ctx.seams.guard().ensure(uplinks(ctx), vips).str());

@@ -169,8 +169,8 @@ class ArpGuardBackends : public ArpGuardNetns,
         }
         std::string out;
         for (const char* parent : {"egress", "ingress"}) {
-            auto r = runner_->run({"ip", "netns", "exec", node_, "tc", "filter", "show", "dev",
-                                   "eth0", parent});
+            auto r = runner_->run(
+                {"ip", "netns", "exec", node_, "tc", "filter", "show", "dev", "eth0", parent});
             if (r.out.find("pref 49152") != std::string::npos) out += r.out;
         }
         return out;

@@ -293,8 +293,8 @@ TEST(Hook, LogsToSyslogAsWellAsToHookLog) {
     const std::string devlog = std::string(VZLVS_TESTS_DIR) + "/tools/devlog";
     test::SyslogListener syslog;
 
-    RunResult r = n.standin().run({devlog, syslog.socket_path(), "env", "VEID=101",
-                                   VZLVS_BINARY, "-c", n.config_path(), "hook", "umount"});
+    RunResult r = n.standin().run({devlog, syslog.socket_path(), "env", "VEID=101", VZLVS_BINARY,
+                                   "-c", n.config_path(), "hook", "umount"});
     ASSERT_TRUE(r.ok()) << r.err;
     EXPECT_THAT(syslog.wait_for("CT 101 stopped"),
                 MatchesRegex("<30>.* vzlvs\\[[0-9]+\\]: CT 101 stopped:.*"));

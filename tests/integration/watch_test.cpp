@@ -33,8 +33,8 @@
 #include "net/netlink.hpp"
 #include "steps/watch_unit.hpp"
 #include "support/director_server.hpp"
-#include "support/syslog_listener.hpp"
 #include "support/standin.hpp"
+#include "support/syslog_listener.hpp"
 
 namespace vzlvs {
 namespace {
@@ -161,10 +161,10 @@ class WatchProcess {
     WatchProcess(const StandinNode& node, const std::string& config, const std::string& interval,
                  std::vector<std::string> wrap = {}) {
         std::vector<std::string> argv = std::move(wrap);
-        for (const std::string& a : {std::string("ip"), std::string("netns"), std::string("exec"),
-                                     node.node_netns_name(), std::string(VZLVS_BINARY),
-                                     std::string("-v"), std::string("-c"), config,
-                                     std::string("watch"), std::string("--interval"), interval})
+        for (const std::string& a :
+             {std::string("ip"), std::string("netns"), std::string("exec"), node.node_netns_name(),
+              std::string(VZLVS_BINARY), std::string("-v"), std::string("-c"), config,
+              std::string("watch"), std::string("--interval"), interval})
             argv.push_back(a);
         int fds[2];
         if (::pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
@@ -479,8 +479,7 @@ TEST_F(WatchTest, StopsCleanlyOnSigint) {
 // daemon.debug, which -v enables), as well as to stderr.
 TEST_F(WatchTest, LogsToSyslogAsVzlvsOfFacilityDaemon) {
     SyslogListener syslog;
-    auto w =
-        watch("200ms", {std::string(VZLVS_TESTS_DIR) + "/tools/devlog", syslog.socket_path()});
+    auto w = watch("200ms", {std::string(VZLVS_TESTS_DIR) + "/tools/devlog", syslog.socket_path()});
     const std::string started = syslog.wait_for("watching 1 VIP(s)");
     EXPECT_THAT(started, MatchesRegex("<30>.* vzlvs\\[[0-9]+\\]: watching 1 VIP\\(s\\) .*"))
         << w->log();
@@ -499,9 +498,9 @@ TEST_F(WatchTest, LogsToSyslogAsVzlvsOfFacilityDaemon) {
 TEST_F(WatchTest, LogsOnlyToStderrWhenStderrIsTheJournal) {
     SyslogListener syslog;
     // JOURNAL_STREAM naming the very pipe that is watch's stderr, as systemd would.
-    auto w = watch("1h", {std::string(VZLVS_TESTS_DIR) + "/tools/devlog", syslog.socket_path(),
-                          "sh", "-c", "JOURNAL_STREAM=$(stat -L -c '%d:%i' /proc/self/fd/2) exec \"$@\"",
-                          "sh"});
+    auto w = watch(
+        "1h", {std::string(VZLVS_TESTS_DIR) + "/tools/devlog", syslog.socket_path(), "sh", "-c",
+               "JOURNAL_STREAM=$(stat -L -c '%d:%i' /proc/self/fd/2) exec \"$@\"", "sh"});
     EXPECT_EQ(w->stop(), 0) << w->log();
     EXPECT_GE(w->wait_line("info: watching 1 VIP(s)"), 0) << w->log();
     EXPECT_THAT(syslog.messages(), IsEmpty());

@@ -15,6 +15,10 @@
 #include "support/arp_probe.hpp"
 
 namespace vzlvs {
+
+// Test names and failure messages say "nft" or "tc", not the enum's bytes.
+void PrintTo(ArpGuardBackend b, std::ostream* os) { *os << to_string(b); }
+
 namespace {
 
 using namespace std::chrono_literals;

@@ -1,11 +1,10 @@
 #include "ct/detect.hpp"
 
-#include <sys/stat.h>
-
 #include <sstream>
 
 #include "base/error.hpp"
 #include "base/files.hpp"
+#include "base/probe_cache.hpp"
 #include "base/strings.hpp"
 #include "ct/vzctl.hpp"
 #include "ct/vzctl7.hpp"
@@ -24,28 +23,14 @@ std::string first_line(const std::string& text) {
     return printable(line, 120);
 }
 
-// What identifies the vzctl binary: an upgrade (vzctl 4 → 7 does not happen in place, but a
-// reinstall might) changes its inode, size or mtime, and the cached answer is dropped.
-std::string binary_key(const fs::path& vzctl) {
-    struct stat st {};
-    if (::stat(vzctl.c_str(), &st) != 0) return "";
-    std::ostringstream key;
-    key << vzctl.string() << " " << st.st_dev << ":" << st.st_ino << " " << st.st_size << " "
-        << st.st_mtim.tv_sec << "." << st.st_mtim.tv_nsec;
-    return key.str();
-}
-
+// The cached answer: "4" or "7", then how it was found. Keyed by the vzctl binary's
+// identity: an upgrade (vzctl 4 → 7 does not happen in place, but a reinstall might) drops it.
 std::optional<DetectedRelease> cached(const fs::path& file, const std::string& key) {
-    auto text = read_file(file);
-    if (!text || text->size() > 4096) return std::nullopt;
-    std::istringstream in(*text);
-    std::string k, release, line;
-    std::getline(in, k);
-    std::getline(in, release);
-    std::getline(in, line);
-    if (k != key || (release != "4" && release != "7")) return std::nullopt;
-    return DetectedRelease{release == "7" ? OpenvzRelease::v7 : OpenvzRelease::v4,
-                           line + " (cached in " + file.string() + ")"};
+    auto lines = read_probe_cache(file, key);
+    if (!lines || lines->size() < 2 || ((*lines)[0] != "4" && (*lines)[0] != "7"))
+        return std::nullopt;
+    return DetectedRelease{(*lines)[0] == "7" ? OpenvzRelease::v7 : OpenvzRelease::v4,
+                           (*lines)[1] + " (cached in " + file.string() + ")"};
 }
 
 }  // namespace
@@ -66,7 +51,7 @@ std::optional<OpenvzRelease> parse_vzctl_status_word(const std::string& line) {
 DetectedRelease detect_openvz(ProcessRunner& runner, const NodeConfig& node) {
     if (node.openvz == OpenvzRelease::v4) return {OpenvzRelease::v4, "set: openvz = 4 in [node]"};
     if (node.openvz == OpenvzRelease::v7) return {OpenvzRelease::v7, "set: openvz = 7 in [node]"};
-    const std::string key = binary_key(node.vzctl);
+    const std::string key = binary_identity(node.vzctl);
     const fs::path cache = node.state_dir / kCacheName;
     if (!key.empty())
         if (auto hit = cached(cache, key)) return *hit;
@@ -100,16 +85,7 @@ DetectedRelease detect_openvz(ProcessRunner& runner, const NodeConfig& node) {
                         "in [node]");
         how = "detected: `vzctl status` printed \"" + line + "\"";
     }
-    std::error_code ec;
-    if (!key.empty() && fs::is_directory(node.state_dir, ec)) {
-        try {
-            atomic_write(
-                cache, key + "\n" + (*release == OpenvzRelease::v7 ? "7" : "4") + "\n" + how + "\n",
-                0600);
-        } catch (const std::exception&) {
-            // A cache only: the next run asks again.
-        }
-    }
+    write_probe_cache(cache, key, {*release == OpenvzRelease::v7 ? "7" : "4", how});
     return {*release, how};
 }
 

@@ -8,6 +8,7 @@
 #include <set>
 #include <sstream>
 
+#include "base/probe_cache.hpp"
 #include "base/process.hpp"
 #include "base/strings.hpp"
 #include "net/arpguard_detail.hpp"
@@ -152,18 +153,9 @@ std::unique_ptr<ArpGuard> tc_guard(ProcessRunner& runner, const std::string& bec
                                "qdisc (this kernel is older than 4.5, which brought clsact)"));
 }
 
-}  // namespace
-
-std::unique_ptr<ArpGuard> make_arp_guard(ProcessRunner& runner, ArpGuardBackend backend) {
+// autodetect, asking the kernel (nft -c of an egress chain; a gact add/delete).
+std::unique_ptr<ArpGuard> probe_arp_guard(ProcessRunner& runner) {
     using namespace arpguard_detail;
-    switch (backend) {
-        case ArpGuardBackend::nft:
-            return with_why(make_nft_guard(runner), "nft, as asked");
-        case ArpGuardBackend::tc:
-            return tc_guard(runner, ", as asked");
-        case ArpGuardBackend::autodetect:
-            break;
-    }
     if (nft_netdev_egress_available(runner))
         return with_why(make_nft_guard(runner),
                         "nft: this kernel takes a netdev egress chain (Linux >= 5.16)");
@@ -181,6 +173,26 @@ std::unique_ptr<ArpGuard> make_arp_guard(ProcessRunner& runner, ArpGuardBackend 
     return tc_guard(runner,
                     ": no nftables netdev egress here (needs nft and Linux >= 5.16 with "
                     "CONFIG_NETFILTER_EGRESS)");
+}
+
+}  // namespace
+
+std::unique_ptr<ArpGuard> make_arp_guard(ProcessRunner& runner, ArpGuardBackend backend,
+                                         const std::filesystem::path& cache) {
+    using namespace arpguard_detail;
+    if (backend == ArpGuardBackend::nft) return with_why(make_nft_guard(runner), "nft, as asked");
+    if (backend == ArpGuardBackend::tc) return tc_guard(runner, ", as asked");
+    if (cache.empty()) return probe_arp_guard(runner);
+    const std::string key = boot_identity();
+    if (auto hit = read_probe_cache(cache, key); hit && hit->size() >= 2) {
+        const std::string why =
+            (*hit)[1] + " (probed at this boot; cached in " + cache.string() + ")";
+        if ((*hit)[0] == "nft") return with_why(make_nft_guard(runner), why);
+        if ((*hit)[0] == "tc") return with_why(make_tc_guard(runner, detect_tc_flavor()), why);
+    }
+    auto guard = probe_arp_guard(runner);
+    write_probe_cache(cache, key, {to_string(guard->backend()), guard->why()});
+    return guard;
 }
 
 }  // namespace vzlvs

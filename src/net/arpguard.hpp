@@ -12,6 +12,7 @@
 #pragma once
 
 #include <map>
+#include <filesystem>
 #include <memory>
 #include <set>
 #include <string>
@@ -83,10 +84,13 @@ class ArpGuard {
     std::string why_;
 };
 
-// autodetect: nft when a netdev egress chain passes `nft -c` (one probe), else tc. Throws Error
-// when the chosen backend cannot work on this kernel, saying why.
+// autodetect: nft when a netdev egress chain passes `nft -c` (one probe), else tc once tc has
+// shown it can drop (a gact add/delete). Throws Error when neither can work here, saying why.
+// With a cache file (state_dir/arpguard-backend) the choice is probed once per boot: the
+// kernel's abilities do not change until the next one (delete the file to probe again).
 std::unique_ptr<ArpGuard> make_arp_guard(ProcessRunner& runner,
-                                         ArpGuardBackend backend = ArpGuardBackend::autodetect);
+                                         ArpGuardBackend backend = ArpGuardBackend::autodetect,
+                                         const std::filesystem::path& cache = {});
 
 // True when nft exists and the kernel accepts a netdev egress chain (Linux >= 5.16 with
 // CONFIG_NETFILTER_EGRESS). Changes nothing (check-only transaction).

@@ -19,7 +19,10 @@ Netlink& Seams::netlink() {
 }
 
 ArpGuard& Seams::guard() {
-    return use(p_.guard, guard_, [this] { return make_arp_guard(runner()); });
+    return use(p_.guard, guard_, [this] {
+        return make_arp_guard(runner(), ArpGuardBackend::autodetect,
+                              cfg_.node.state_dir / "arpguard-backend");
+    });
 }
 
 CtNet& Seams::ct_net() {

@@ -137,6 +137,20 @@ class ArpGuardNetns : public ::testing::Test {
         return false;
     }
 
+    // ensure() with one uplink that does not exist: refused, naming it, before any change.
+    void expect_missing_uplink_refused(ArpGuard& g) {
+        const int tx = node_runner_->transactions;
+        try {
+            g.ensure({"eth0", "nosuch0"}, {kVip});
+            ADD_FAILURE() << "ensure accepted a missing uplink";
+        } catch (const Error& e) {
+            EXPECT_NE(std::string(e.what()).find("nosuch0 does not exist"), std::string::npos)
+                << e.what();
+        }
+        EXPECT_EQ(node_runner_->transactions, tx) << "a command changed state before the refusal";
+        EXPECT_TRUE(g.observe().empty());
+    }
+
     bool tc_can_drop() {
         try {
             arpguard_detail::require_tc_drop(*node_runner_);
@@ -300,16 +314,7 @@ TEST_F(ArpGuardNetns, TcGuardRemovedFromUnderItIsSeenAndRestored) {
 // Without act_gact as well: the tc guard checks its uplinks before its first command.
 TEST_F(ArpGuardNetns, TcGuardRefusesAMissingUplinkBeforeAnyChange) {
     auto g = make_arp_guard(*node_runner_, ArpGuardBackend::tc);
-    int tx = node_runner_->transactions;
-    try {
-        g->ensure({"eth0", "nosuch0"}, {kVip});
-        FAIL() << "ensure accepted a missing uplink";
-    } catch (const Error& e) {
-        EXPECT_NE(std::string(e.what()).find("nosuch0 does not exist"), std::string::npos)
-            << e.what();
-    }
-    EXPECT_EQ(node_runner_->transactions, tx) << "a tc command ran before the refusal";
-    EXPECT_TRUE(g->observe().empty());
+    expect_missing_uplink_refused(*g);
 }
 
 // make_arp_guard says why it chose what it chose, for `check`.
@@ -323,14 +328,7 @@ TEST_F(ArpGuardNetns, TheChoiceIsExplained) {
 
 TEST_P(ArpGuardBackends, MissingUplinkIsRefusedBeforeAnyChange) {
     auto g = guard();
-    try {
-        g->ensure({"eth0", "nosuch0"}, {kVip});
-        FAIL() << "ensure accepted a missing uplink";
-    } catch (const Error& e) {
-        EXPECT_NE(std::string(e.what()).find("nosuch0 does not exist"), std::string::npos)
-            << e.what();
-    }
-    EXPECT_TRUE(g->observe().empty());
+    expect_missing_uplink_refused(*g);
     EXPECT_THROW(g->ensure({"eth0;x"}, {kVip}), UsageError);
     EXPECT_THROW(g->ensure({"eth0"}, {"192.0.2.1; flush ruleset"}), UsageError);
 }

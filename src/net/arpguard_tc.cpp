@@ -218,7 +218,7 @@ class TcArpGuard : public ArpGuard {
         for (const auto& v : vips) want.push_back(check_vip(v));
         for (const auto& d : uplinks) check_uplink_name(d);
         auto have = ours();
-        std::vector<std::string> fresh;  // devices of ours have filters on exist
+        std::vector<std::string> fresh;  // uplinks without our filters yet: they must exist
         for (const auto& d : uplinks)
             if (!have.count(d)) fresh.push_back(d);
         require_devices(runner_, fresh);

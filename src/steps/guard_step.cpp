@@ -31,8 +31,8 @@ Step arp_guard_step(Ctx& ctx, const std::vector<std::string>& vips) {
                 auto devs = uplinks(ctx);
                 if (devs.empty())
                     return Observation::fails("no uplink found: set uplinks in [node]");
-                auto report = describe_guard(ctx.seams.guard().observe(), devs, vips);
-                const ArpGuard& guard = ctx.seams.guard();
+                ArpGuard& guard = ctx.seams.guard();
+                auto report = describe_guard(guard.observe(), devs, vips);
                 const std::string how =
                     guard.why().empty() ? to_string(guard.backend()) : guard.why();
                 return Observation::holds_if(report.ok(),

@@ -28,8 +28,7 @@ mkdir -p "$root"
 tar -xzf "$dist"/vzlvs-*-x86_64.tar.gz -C "$root"
 mkdir -p "$root/etc/vzlvs"
 # in_root CMD...: CMD in the root under the profile, in a private mount namespace with the
-# root's /proc (and, in part 2, the stand-in and the tools' mounts: $binds).
-binds=""
+# root's /proc (and, in part 2, the stand-in and the tools' mounts: $BINDS).
 in_root() {
     "$enosys310" unshare --mount --propagation slave sh -c '
         root=$1; shift

@@ -97,8 +97,11 @@ run ip -n vm-ct101 -d link show tunl0
 check "the CT's tunl0 is a real ipip device (so check's \"tunl0 is an ipip device\" held)" \
     has "$OUT" "ipip"
 
-
-sleep 2  # IPVS applies the registration at once; give ARP caches a moment
+# The director applies the registration to IPVS as it answers it; wait for it, bounded.
+for _ in $(seq 50); do
+    ip netns exec dir ipvsadm -L -n | grep -q "198.51.100.101:80" && break
+    sleep 0.2
+done
 ok_fetches=0
 for i in $(seq 10); do
     body=$(ip netns exec "$lan" curl -s -m 5 "http://$vip/")

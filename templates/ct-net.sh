@@ -15,7 +15,7 @@ export PATH
 DEV=tunl0
 # Sorts after the distro's files (10-*, 50-default, 99-sysctl.conf), so a boot-time
 # `sysctl --system` cannot put strict rp_filter back after this file has set it to 0.
-PERSIST=/etc/sysctl.d/zz-vzlvs.conf
+PERSIST={{PERSIST_FILE}}
 
 action=${1:-}
 [ $# -gt 0 ] && shift
@@ -25,19 +25,15 @@ for vip in "$@"; do
     esac
 done
 
-# The sysctls this container needs, "KEY VALUE WHY" per line: rendered by vzlvs from its
-# table of desired kernel state (src/net/desired_sysctls.cpp).
+# The sysctls this container needs, "KEY VALUE WHY" per line, and the text of PERSIST that
+# keeps them: rendered by vzlvs from its table of desired kernel state
+# (src/net/desired_sysctls.cpp, src/ct/ct_net.cpp ct_persist_text).
 SYSCTLS='{{SYSCTLS}}'
+PERSIST_TEXT='{{PERSIST_TEXT}}'
 
 sysctl_path() { echo "/proc/sys/$(echo "$1" | tr . /)"; }
 
-persist_text() {
-    echo "# Written by vzlvs: this container is an LVS-TUN real server."
-    echo "$SYSCTLS" | while read -r key value why; do
-        echo "# $why"
-        echo "$key = $value"
-    done
-}
+persist_text() { printf '%s\n' "$PERSIST_TEXT"; }
 
 link_kind() {
     # `ip -d` prints the link kind first on its third line ("    ipip any remote any ...");
@@ -82,7 +78,10 @@ apply() {
     if ! ip link show dev "$DEV" >/dev/null 2>&1; then
         # With net.core.fb_tunnels_only_for_init_net set, the kernel creates no fallback
         # tunl0 in containers; a collect-metadata ipip device catches the same packets.
-        if ! ip link add name "$DEV" type ipip external 2>/dev/null; then
+        # (Each change is tried, then looked at again when it fails: the CTID.start block and
+        # vzlvs may apply at the same moment of a start.)
+        if ! ip link add name "$DEV" type ipip external 2>/dev/null &&
+            ! ip link show dev "$DEV" >/dev/null 2>&1; then
             echo "ipip not supported by this kernel: there is no $DEV in this container and" \
                  "none can be created (is the ipip feature on, and has the container been" \
                  "restarted since? is the ipip module loaded on the node?)" >&2
@@ -91,8 +90,11 @@ apply() {
     fi
     ip link set dev "$DEV" up || exit 1
     for vip in "$@"; do
-        ip -o -4 addr show dev "$DEV" | grep -q " $vip/32 " ||
-            ip addr add "$vip/32" dev "$DEV" || exit 1
+        ip -o -4 addr show dev "$DEV" | grep -q " $vip/32 " && continue
+        err=$(ip addr add "$vip/32" dev "$DEV" 2>&1) && continue
+        ip -o -4 addr show dev "$DEV" | grep -q " $vip/32 " && continue
+        echo "$err" >&2
+        exit 1
     done
     echo "$SYSCTLS" | while read -r key value why; do
         f=$(sysctl_path "$key")

@@ -2,11 +2,13 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <string_view>
+#include <vector>
 
 namespace vzlvs {
 namespace fs = std::filesystem;
@@ -25,6 +27,10 @@ class Fd {
     Fd(const Fd&) = delete;
     Fd& operator=(const Fd&) = delete;
     int get() const { return fd_; }
+    void reset(int fd) {
+        if (fd_ >= 0) ::close(fd_);
+        fd_ = fd;
+    }
     // close() can report a deferred write error (NFS), so it is checked when it matters.
     int close() {
         int rc = ::close(fd_);
@@ -250,6 +256,66 @@ std::optional<std::string> read_file(const fs::path& path) {
         out.append(buf, static_cast<std::size_t>(n));
     }
     return out;
+}
+
+ReadBeneath read_beneath(const fs::path& root, const fs::path& rel, std::size_t max,
+                         std::optional<long> fs_magic) {
+    Fd dir(::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (dir.get() < 0) {
+        ReadBeneath r;
+        r.result = ReadBeneath::Result::refused;
+        r.why = root.string() + ": cannot open it: " + errno_text(errno);
+        return r;
+    }
+    return read_beneath(dir.get(), root.string(), rel, max, fs_magic);
+}
+
+ReadBeneath read_beneath(int root_fd, const std::string& root_name, const fs::path& rel,
+                         std::size_t max, std::optional<long> fs_magic) {
+    ReadBeneath r;
+    auto refuse = [&](const std::string& why) {
+        r.result = ReadBeneath::Result::refused;
+        r.why = (fs::path(root_name) / rel.relative_path()).string() + ": " + why;
+        return r;
+    };
+    Fd dir(-1);  // the walk's current directory once below root_fd, which stays the caller's
+    auto here = [&] { return dir.get() >= 0 ? dir.get() : root_fd; };
+    std::vector<std::string> parts;
+    for (const auto& p : rel.relative_path()) {
+        const std::string s = p.string();
+        if (s.empty() || s == ".") continue;
+        if (s == "..") return refuse("a path with .. is not walked");
+        parts.push_back(s);
+    }
+    if (parts.empty()) return refuse("no file named");
+    for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
+        const int next = ::openat(here(), parts[i].c_str(),
+                                  O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (next < 0 && errno == ENOENT) return r;  // missing
+        if (next < 0)
+            return refuse(parts[i] + " is not a plain directory (" + errno_text(errno) + ")");
+        dir.reset(next);
+    }
+    Fd f(::openat(here(), parts.back().c_str(),
+                  O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
+    if (f.get() < 0 && errno == ENOENT) return r;
+    if (f.get() < 0) return refuse("cannot open it without following a link (" + errno_text(errno) + ")");
+    struct stat st {};
+    if (::fstat(f.get(), &st) != 0 || !S_ISREG(st.st_mode)) return refuse("not a regular file");
+    struct statfs sfs {};
+    if (fs_magic && (::fstatfs(f.get(), &sfs) != 0 || static_cast<long>(sfs.f_type) != *fs_magic))
+        return refuse("not on the filesystem expected there");
+    char buf[8192];
+    for (;;) {
+        const ssize_t n = ::read(f.get(), buf, sizeof buf);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return refuse("cannot read it: " + errno_text(errno));
+        if (n == 0) break;
+        r.text.append(buf, static_cast<std::size_t>(n));
+        if (r.text.size() > max) return refuse("larger than " + std::to_string(max) + " bytes");
+    }
+    r.result = ReadBeneath::Result::read;
+    return r;
 }
 
 void atomic_write(const fs::path& path, const std::string& content, mode_t mode) {

@@ -15,6 +15,24 @@ namespace vzlvs {
 
 std::optional<std::string> read_file(const std::filesystem::path& path);  // nullopt: absent
 
+// A file inside a root vzlvs does not trust (a container's, from the host): `rel` is walked
+// from `root` one component at a time and no symlink is followed, so the file cannot lead
+// out of the root; a FIFO or device is not opened for reading, and at most `max` bytes are.
+struct ReadBeneath {
+    enum class Result { read, missing, refused };
+    Result result = Result::missing;
+    std::string text;  // read: the file's content
+    std::string why;   // refused: a symlink, not a regular file, larger than max, unreadable
+};
+// fs_magic: the file must be on a filesystem of this statfs type (PROC_SUPER_MAGIC for a
+// container's /proc/sys), else it is refused.
+ReadBeneath read_beneath(const std::filesystem::path& root, const std::filesystem::path& rel,
+                         std::size_t max, std::optional<long> fs_magic = std::nullopt);
+// The same from a root the caller has open (and keeps), for many reads under one root.
+ReadBeneath read_beneath(int root_fd, const std::string& root_name,
+                         const std::filesystem::path& rel, std::size_t max,
+                         std::optional<long> fs_magic = std::nullopt);
+
 // Writes via <path>.vzlvs-tmp, fchmod(mode), fsync, rename, fsync of the directory. When
 // <path> already exists its owner is kept (rename would otherwise hand it to root); when it is
 // a symlink, the file it points to is replaced. On failure the temp file is removed.

@@ -45,4 +45,10 @@ unsigned long parse_unsigned(const std::string& text, const std::string& what, u
     return static_cast<unsigned long>(v);
 }
 
+std::string trim(const std::string& s, const char* blanks) {
+    const auto b = s.find_first_not_of(blanks);
+    if (b == std::string::npos) return "";
+    return s.substr(b, s.find_last_not_of(blanks) - b + 1);
+}
+
 }  // namespace vzlvs

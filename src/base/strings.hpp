@@ -18,6 +18,9 @@ std::string format_duration(std::chrono::milliseconds d);
 // "…". `lines`: newlines (and tabs) are kept, for multi-line messages.
 std::string printable(const std::string& text, std::size_t max = 512, bool lines = false);
 
+// s without leading and trailing `blanks`.
+std::string trim(const std::string& s, const char* blanks = " \t\r\n");
+
 // A decimal number in [0, max]; throws Error naming `what` and the text otherwise.
 unsigned long parse_unsigned(const std::string& text, const std::string& what,
                              unsigned long max = 0xffffffffUL);

@@ -128,8 +128,11 @@ void worker(const Config& cfg, const FlowOptions& opts, const ContainerConfig& c
     const CtConfig conf = v->conf();
     for (const auto& vip : v->vips) expected += conf.has_ip(vip);
     std::set<std::string> seen, proxied;
-    bool done = expected == 0 || watch_routes_and_neighbours("", kRouteWatch, [&]() {
-                    Swept s = sweep(ctx, *v);
+    const std::vector<OwnedVip> vips = owned_vips(*v);
+    bool done = expected == 0 ||
+                watch_net_events("", kRouteWatch, [&](const NetEvents& events) {
+                    Swept s = sweep_notified_leaks(seams.netlink(), cfg.node.venet, vips, events);
+                    log_swept(s);
                     seen.insert(s.routed.begin(), s.routed.end());
                     proxied.insert(s.proxied.begin(), s.proxied.end());
                     return seen.size() >= expected;

@@ -89,9 +89,11 @@ Report run_command(const Config& cfg, const FlowOptions& opts, const std::string
     const Selection cts = select(cfg, ctids, c->all_by_default);
     if (!c->read_only) refuse_unusable_settings(cfg, opts, seams);
     Report report;
+    seams.cache_node_reads();
     Ctx ctx{cfg, opts, seams};
     refuse_vips_of_the_node(ctx);
     StepRunner runner(report, opts.dry_run || c->read_only);
+    runner.after_apply([&seams] { seams.forget_node_reads(); });
     c->recipe(ctx, runner, cts);
     return report;
 }

@@ -1,9 +1,10 @@
 // `vzlvs watch`: the mount hook's worker made permanent (docs/commands/watch.md).
 //
 // One thread, one loop. Between periodic passes it waits on a route/neighbour netlink
-// subscription (watch_routes_and_neighbours) and sweeps every VIP route on venet and every
-// proxy entry for a VIP as soon as a route appears; the wait ends at the next pass's deadline
-// or at once on SIGTERM/SIGINT. The pass takes each running container's lock and, if it is
+// subscription (watch_net_events) and deletes a VIP's route on venet, and its proxy entries,
+// as soon as the route is notified; a notification of anything else costs a lookup in the
+// VIP set, no dump (tables are dumped only after subscribing and after an overrun). The wait
+// ends at the next pass's deadline or at once on SIGTERM/SIGINT. The pass takes each running container's lock and, if it is
 // still provisioned, guards its VIPs and runs the shared repair recipe (steps/repair.hpp).
 #include "commands/watch.hpp"
 
@@ -37,13 +38,6 @@ using clock = std::chrono::steady_clock;
 // A pass does not wait long for a CT another vzlvs works on: it retries at the next pass.
 constexpr std::chrono::milliseconds kLockWait{1000};
 
-// ---- the event-driven sweep -----------------------------------------------------------------
-
-// Deletes every route to a VIP on venet and every proxy entry for a VIP, whoever added them.
-void sweep(Netlink& nl, const std::string& venet, const std::vector<OwnedVip>& vips) {
-    log_swept(sweep_leaks(nl, venet, vips));
-}
-
 // ---- the periodic pass ----------------------------------------------------------------------
 
 class Watcher {
@@ -53,10 +47,13 @@ class Watcher {
 
     void pass() {
         ++passes_;
+        const auto started = clock::now();
         Seams seams(cfg_);  // fresh each pass: no connection or cache outlives a failure
+        seams.cache_node_reads();  // one dump of each table per pass, not per CT
         Ctx ctx{cfg_, opts_, seams};
         Report report;
         StepRunner runner(report, false);
+        runner.after_apply([&seams] { seams.forget_node_reads(); });
         for (const auto& [ctid, ct] : cfg_.containers) {
             if (stop_.requested()) break;
             auto v = std::make_shared<CtView>(ctx, ct);
@@ -66,7 +63,7 @@ class Watcher {
                 runner.note({v->scope(), "watch pass", Status::failed, e.what(), ""});
             }
         }
-        log_outcomes(report);
+        log_outcomes(report, clock::now() - started);
     }
 
   private:
@@ -89,7 +86,7 @@ class Watcher {
             spdlog::debug("{}: not provisioned (a VIP not in IP_ADDRESS): skipped", v->scope());
     }
 
-    void log_outcomes(const Report& report) {
+    void log_outcomes(const Report& report, clock::duration took) {
         int repaired = 0, failed = 0;
         for (const auto& o : report.outcomes()) {
             const std::string key = o.scope + "\t" + o.name;
@@ -120,7 +117,9 @@ class Watcher {
                     break;
             }
         }
-        spdlog::debug("pass {} done: {} repaired, {} failed", passes_, repaired, failed);
+        spdlog::debug("pass {} done in {} ms: {} repaired, {} failed", passes_,
+                      std::chrono::duration_cast<std::chrono::milliseconds>(took).count(),
+                      repaired, failed);
     }
 
     const Config& cfg_;
@@ -166,14 +165,14 @@ int run_watch(const Config& cfg, const FlowOptions& opts, const WatchOptions& wo
 
     bool subscribed_logged = false;
     std::unique_ptr<Netlink> nl;  // kept while it works; remade after an error
-    auto on_event = [&]() {
+    auto on_event = [&](const NetEvents& events) {
         if (!subscribed_logged) {
             // Only now is the subscription live: from here on nothing is missed.
             spdlog::info("subscribed to route and neighbour events");
             subscribed_logged = true;
         }
         if (!nl) nl = make_netlink();
-        sweep(*nl, cfg.node.venet, vips);
+        log_swept(sweep_notified_leaks(*nl, cfg.node.venet, vips, events));
         return false;  // never done: only the deadline or a signal ends the wait
     };
 
@@ -188,7 +187,7 @@ int run_watch(const Config& cfg, const FlowOptions& opts, const WatchOptions& wo
         try {
             // A new subscription per interval: its initial dump also catches what appeared
             // during the pass, and an overrun inside it is resolved by a re-dump.
-            watch_routes_and_neighbours("", left, on_event, stop.fd());
+            watch_net_events("", left, on_event, stop.fd());
         } catch (const std::exception& e) {
             nl.reset();
             spdlog::error("route watch failed: {}; leaked routes are removed at the next pass",

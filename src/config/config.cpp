@@ -1,6 +1,8 @@
 // Entry points of the config: reading the file, running the stages, reporting problems.
 #include "config/config.hpp"
 
+#include <set>
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -62,10 +64,19 @@ std::vector<std::string> Config::vips_of(const ContainerConfig& ct) const {
 
 std::vector<std::string> Config::all_vips() const {
     std::vector<std::string> vips;
+    std::set<std::string> seen;
     for (const auto& [_, ct] : containers)
         for (const auto& v : vips_of(ct))
-            if (std::find(vips.begin(), vips.end(), v) == vips.end()) vips.push_back(v);
+            if (seen.insert(v).second) vips.push_back(v);
     return vips;
+}
+
+bool Config::is_vip(const std::string& ip) const {
+    if (!vip_set_) {
+        const auto all = all_vips();
+        vip_set_ = std::make_shared<const std::set<std::string>>(all.begin(), all.end());
+    }
+    return vip_set_->count(ip) > 0;
 }
 
 std::filesystem::path Config::global_vz_conf() const {
@@ -78,10 +89,10 @@ std::filesystem::path Config::global_vz_conf() const {
 bool operator==(const NodeConfig& a, const NodeConfig& b) {
     return std::tie(a.name, a.vzctl, a.vz_conf_dir, a.venet, a.state_dir, a.restart, a.uplinks,
                     a.modules_persist, a.all_rp_filter, a.openvz, a.sysctl_dir, a.modules_load_dir,
-                    a.sysconfig_modules_dir) ==
+                    a.sysconfig_modules_dir, a.runtime_root) ==
            std::tie(b.name, b.vzctl, b.vz_conf_dir, b.venet, b.state_dir, b.restart, b.uplinks,
                     b.modules_persist, b.all_rp_filter, b.openvz, b.sysctl_dir, b.modules_load_dir,
-                    b.sysconfig_modules_dir);
+                    b.sysconfig_modules_dir, b.runtime_root);
 }
 
 bool operator==(const DirectorConfig& a, const DirectorConfig& b) {

@@ -6,7 +6,9 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -38,6 +40,9 @@ struct NodeConfig {
     std::filesystem::path sysctl_dir = "/etc/sysctl.d";
     std::filesystem::path modules_load_dir = "/etc/modules-load.d";
     std::filesystem::path sysconfig_modules_dir = "/etc/sysconfig/modules";
+    // Where the kernel's and vzctl's run-time records of CTs are (ct/run_state.hpp): /proc/vz,
+    // /sys/fs/cgroup/ve and /var/run/ve under it. "/" on a node; a test node's directory.
+    std::filesystem::path runtime_root = "/";
 };
 
 struct DirectorConfig {
@@ -81,8 +86,14 @@ struct Config {
     std::vector<std::string> vips_of(const ContainerConfig& ct) const;
     // Every VIP of every container, each once, in config order.
     std::vector<std::string> all_vips() const;
+    // ip is one of all_vips(). A run asks this per CT and address: the set is made at the
+    // first call and kept (a Config is not changed once a run has it).
+    bool is_vip(const std::string& ip) const;
     // The global vz.conf beside vz_conf_dir (/etc/vz/conf → /etc/vz/vz.conf).
     std::filesystem::path global_vz_conf() const;
+
+  private:
+    mutable std::shared_ptr<const std::set<std::string>> vip_set_;
 };
 
 // Same settings. Config::source (where it was read from) is provenance and not compared, so a

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <map>
 
+#include "base/strings.hpp"
 #include "config/internal.hpp"
 #include "config/validate.hpp"
 
@@ -31,11 +32,8 @@ constexpr int kIgnored = -2;    // under a broken or duplicate header: already r
 const std::vector<std::string> kKinds = {"node", "director", "service", "container"};
 const char* kSectionForms = "allowed: [node], [director], [service NAME], [container CTID]";
 
-std::string trim(const std::string& s) {
-    auto b = s.find_first_not_of(" \t");
-    if (b == std::string::npos) return "";
-    return s.substr(b, s.find_last_not_of(" \t") - b + 1);
-}
+// Only blanks: a value's other bytes are its own.
+std::string trim(const std::string& s) { return vzlvs::trim(s, " \t"); }
 
 std::string excerpt(const std::string& s) { return s.size() <= 40 ? s : s.substr(0, 37) + "..."; }
 

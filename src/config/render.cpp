@@ -78,7 +78,8 @@ std::string render_config(const Config& cfg) {
         << "\n"
         << "sysctl_dir = " << n.sysctl_dir.string() << "\n"
         << "modules_load_dir = " << n.modules_load_dir.string() << "\n"
-        << "sysconfig_modules_dir = " << n.sysconfig_modules_dir.string() << "\n";
+        << "sysconfig_modules_dir = " << n.sysconfig_modules_dir.string() << "\n"
+        << "runtime_root = " << n.runtime_root.string() << "\n";
 
     const DirectorConfig& d = cfg.director;
     out << "\n[director]\n";

@@ -169,6 +169,7 @@ void node_section(const RawSection* s, NodeConfig& n, Problems& problems) {
              [&](const std::string& v) { return directory(v, &n.modules_load_dir); }},
             {"sysconfig_modules_dir",
              [&](const std::string& v) { return directory(v, &n.sysconfig_modules_dir); }},
+            {"runtime_root", [&](const std::string& v) { return directory(v, &n.runtime_root); }},
         };
         seen = apply(*s, "[node]", keys, problems);
     }

@@ -132,6 +132,22 @@ CtNetState parse_ct_net_output(const std::string& out) {
     return st;
 }
 
+std::string ct_persist_text() {
+    std::string t = "# Written by vzlvs: this container is an LVS-TUN real server.\n";
+    for (const auto& r : ct_sysctls()) t += "# " + r.why + "\n" + r.key + " = " + r.value + "\n";
+    return t;
+}
+
+CtNetState::Persist persist_state(const std::optional<std::string>& file_text) {
+    if (!file_text) return CtNetState::Persist::missing;
+    auto bare = [](std::string s) {
+        while (!s.empty() && s.back() == '\n') s.pop_back();
+        return s;
+    };
+    return bare(*file_text) == bare(ct_persist_text()) ? CtNetState::Persist::ok
+                                                       : CtNetState::Persist::differs;
+}
+
 std::string ct_net_script() {
     std::string rows;
     for (const auto& r : ct_sysctls()) {
@@ -142,7 +158,11 @@ std::string ct_net_script() {
             throw Error("desired sysctl row cannot be rendered into ct-net.sh: " + line);
         rows += (rows.empty() ? "" : "\n") + line;
     }
-    return render_template("templates/ct-net.sh", {{"SYSCTLS", rows}});
+    std::string persist = ct_persist_text();
+    persist.pop_back();  // printf '%s\n' in the script gives it back
+    if (persist.find('\'') != std::string::npos)
+        throw Error("the in-CT sysctl file cannot be rendered into ct-net.sh: it has a quote");
+    return render_template("templates/ct-net.sh", {{"SYSCTLS", rows}, {"PERSIST_TEXT", persist}, {"PERSIST_FILE", kCtPersistFile}});
 }
 
 CtNetState ExecCtNet::run(const std::string& action, const std::string& ctid,

@@ -45,6 +45,13 @@ CtNetState parse_ct_net_output(const std::string& out);
 // templates/ct-net.sh with the container rows of the desired-sysctl table filled in.
 std::string ct_net_script();
 
+// Where the container's sysctls are persisted, and the text vzlvs keeps there (ending in a
+// newline). A file holds it when its text, trailing newlines aside, is this one's (the
+// script compares $(cat FILE) with it).
+constexpr const char* kCtPersistFile = "/etc/sysctl.d/zz-vzlvs.conf";
+std::string ct_persist_text();
+CtNetState::Persist persist_state(const std::optional<std::string>& file_text);
+
 class CtNet {
   public:
     virtual ~CtNet() = default;

@@ -104,6 +104,7 @@ std::unique_ptr<ContainerManager> make_container_manager(ProcessRunner& runner,
     else
         m = std::make_unique<Vzctl>(runner, node.vzctl.string(), VzctlRetry{}, node.vz_conf_dir);
     m->origin = d.how;
+    m->runtime_root = node.runtime_root;
     return m;
 }
 

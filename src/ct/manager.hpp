@@ -4,7 +4,10 @@
 // tests/fakes/fake_containers.hpp.
 #pragma once
 
+#include <sys/types.h>
+
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -13,6 +16,8 @@
 
 namespace vzlvs {
 
+// exists and running are always filled. mounted, paused and suspended only when vzctl was
+// asked (a node without the kernel records of ct/run_state.hpp): nothing decides on them.
 struct CtStatus {
     std::string ctid;
     bool exists = false;  // `exist`: both <ctid>.conf and VE_PRIVATE are there
@@ -64,6 +69,16 @@ class ContainerManager {
     virtual std::string vz_id(const std::string& ctid) { return ctid; }
 
     virtual CtStatus status(const std::string& ctid) = 0;
+    // A one-shot run may keep node-wide reads (the list of running CTs) until forget_reads(),
+    // which every change it makes calls; off by default (the hook worker polls status).
+    virtual void cache_reads() {}
+    virtual void forget_reads() {}
+    // A process of the running CT whose namespaces and root are the CT's, for reading its
+    // state from the host (ct/ct_net_host.hpp); nullopt when the driver knows none.
+    virtual std::optional<pid_t> ct_process(const std::string& ctid) {
+        (void)ctid;
+        return std::nullopt;
+    }
     // The CT's config as vzctl reads it, from its files (no process).
     virtual CtConfig config(const std::string& ctid) = 0;
     // Every container with a config on this node.

@@ -3,6 +3,7 @@
 #include "ct/vzctl.hpp"
 
 #include <signal.h>
+#include <unistd.h>
 #include <string.h>
 
 #include <cctype>
@@ -13,6 +14,7 @@
 #include "base/shell.hpp"
 #include "config/ctid.hpp"
 #include "config/validate.hpp"
+#include "ct/run_state.hpp"
 
 namespace vzlvs {
 namespace {
@@ -272,6 +274,29 @@ RunResult Vzctl::call(std::vector<std::string> argv, bool mutating,
 
 CtStatus Vzctl::status(const std::string& ctid) {
     require_ctid(ctid, "query the status of");
+    // Without a vzctl to run, nothing vzlvs would go on to do can work: say so here, as the
+    // status call does, even where the kernel could answer.
+    if (::access(path_.c_str(), X_OK) != 0) return status_from_vzctl(ctid);
+    const auto running = recorded_running(vz_id(ctid));
+    if (!running) return status_from_vzctl(ctid);
+    // vzctl's own rule for "exist": both the config and VE_PRIVATE are there (vzctl 4
+    // src/vzctl-actions.c show_status; libvzctl 7 vzctl2_get_env_status alike).
+    const CtConfig c = config(ctid);
+    std::error_code ec;
+    CtStatus st;
+    st.ctid = ctid;
+    st.exists = c.exists && !c.ve_private.empty() && std::filesystem::exists(c.ve_private, ec);
+    st.running = *running;
+    return st;
+}
+
+std::optional<bool> Vzctl::recorded_running(const std::string& id) {
+    if (!veinfo_ || !cache_reads_) veinfo_ = read_veinfo(runtime_root);
+    if (!*veinfo_) return std::nullopt;
+    return (*veinfo_)->count(id) > 0;
+}
+
+CtStatus Vzctl::status_from_vzctl(const std::string& ctid) {
     RunResult r = call({path_, "status", ctid}, false, timeouts.status);
     std::istringstream in(r.out);
     std::string line;
@@ -301,7 +326,18 @@ std::string Vzctl::vz_id(const std::string& ctid) {
 }
 
 CtConfig Vzctl::config(const std::string& ctid) {
-    return read_ct_config(conf_dir_, vz_id(ctid), conf_dir_.parent_path() / "vz.conf");
+    return read_config(vz_id(ctid), ConfRules::vzctl4);
+}
+
+CtConfig Vzctl::read_config(const std::string& id, ConfRules rules) {
+    if (!cache_reads_) return read_ct_config(conf_dir_, id, conf_dir_.parent_path() / "vz.conf", rules);
+    auto it = configs_.find(id);
+    if (it == configs_.end())
+        it = configs_
+                 .emplace(id, read_ct_config(conf_dir_, id, conf_dir_.parent_path() / "vz.conf",
+                                             rules))
+                 .first;
+    return it->second;
 }
 
 std::vector<std::string> Vzctl::containers() {
@@ -357,6 +393,7 @@ std::vector<std::string> Vzctl::argv(const CtChange& c) const {
 RunResult Vzctl::run(const CtChange& c) {
     const bool set = c.kind == CtChange::Kind::set_features || c.kind == CtChange::Kind::ipadd ||
                      c.kind == CtChange::Kind::ipdel;  // set_features_restart: a lifecycle
+    forget_reads();
     return call(argv(c), true, set ? timeouts.set : timeouts.lifecycle);
 }
 

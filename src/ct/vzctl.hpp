@@ -4,7 +4,9 @@
 
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -79,7 +81,15 @@ class Vzctl : public ContainerManager {
     // A CT name: /etc/vz/names/NAME, a link to the CT's <ID>.conf (vzctl 4 src/lib/config.c
     // get_veid_by_name).
     std::string vz_id(const std::string& ctid) override;
+    // From the kernel's record of running CTs when the node has it (ct/run_state.hpp), else
+    // from `vzctl status`.
     CtStatus status(const std::string& ctid) override;
+    void cache_reads() override { cache_reads_ = true; }
+    void forget_reads() override {
+        veinfo_.reset();
+        configs_.clear();
+        remembered_.clear();
+    }
     CtConfig config(const std::string& ctid) override;
     std::vector<std::string> containers() override;
     std::filesystem::path action_script(const std::string& ctid,
@@ -110,6 +120,8 @@ class Vzctl : public ContainerManager {
                    const std::optional<std::string>& input);
 
     const std::string& path() const { return path_; }
+    // Where the kernel's and vzctl's run-time records are ([node] runtime_root).
+    std::filesystem::path runtime_root = "/";
 
     VzctlTimeouts timeouts;
     // How this driver was chosen ("set: openvz = 4 in [node]"), shown by flavour().
@@ -119,6 +131,22 @@ class Vzctl : public ContainerManager {
     std::size_t exec_output_max = 64 * 1024;
 
   protected:
+    // Whether CT `id` (vz_id resolved) runs, from the kernel's record; nullopt: none here.
+    // vzctl 4: /proc/vz/veinfo.
+    virtual std::optional<bool> recorded_running(const std::string& id);
+    // `vzctl status`, parsed.
+    CtStatus status_from_vzctl(const std::string& ctid);
+    // CT `id`'s config by these rules; kept until forget_reads() when reads are cached.
+    CtConfig read_config(const std::string& id, ConfRules rules);
+    // read() once per key until forget_reads() when reads are cached (an ID a name resolves
+    // to, where an action script lives), else every time.
+    template <typename Read>
+    std::string remember(const std::string& key, Read read) {
+        if (!cache_reads_) return read();
+        auto it = remembered_.find(key);
+        if (it == remembered_.end()) it = remembered_.emplace(key, read()).first;
+        return it->second;
+    }
     // /etc/vz/names beside /etc/vz/conf: NAME → a link to the CT's config (both releases).
     std::filesystem::path names_dir() const { return conf_dir_.parent_path() / "names"; }
     std::string with_origin(const std::string& what) const {
@@ -130,6 +158,12 @@ class Vzctl : public ContainerManager {
     std::string path_;
     VzctlRetry retry_;
     std::filesystem::path conf_dir_;
+
+  private:
+    bool cache_reads_ = false;
+    std::optional<std::optional<std::set<std::string>>> veinfo_;  // read, and maybe absent
+    std::map<std::string, CtConfig> configs_;
+    std::map<std::string, std::string> remembered_;
 };
 
 }  // namespace vzlvs

@@ -8,6 +8,7 @@
 
 #include "base/files.hpp"
 #include "config/ctid.hpp"
+#include "ct/run_state.hpp"
 
 namespace vzlvs {
 
@@ -46,6 +47,10 @@ int ve_layout(const fs::path& ve_private) {
 }
 
 std::string Vzctl7::vz_id(const std::string& ctid) {
+    return remember("id\t" + ctid, [&] { return resolve_id(ctid); });
+}
+
+std::string Vzctl7::resolve_id(const std::string& ctid) {
     if (!check_legacy_ctid(ctid).empty() && looks_like_uuid(ctid)) return lower(ctid);
     std::error_code ec;
     // vzctl 7 tries the ID first, then /etc/vz/names/NAME (lib/vz.c vzctl2_get_envid_by_name).
@@ -66,9 +71,7 @@ std::string Vzctl7::vz_id(const std::string& ctid) {
 
 CtConfig Vzctl7::config(const std::string& ctid) { return config_of_id(vz_id(ctid)); }
 
-CtConfig Vzctl7::config_of_id(const std::string& id) {
-    return read_ct_config(conf_dir_, id, conf_dir_.parent_path() / "vz.conf", ConfRules::vzctl7);
-}
+CtConfig Vzctl7::config_of_id(const std::string& id) { return read_config(id, ConfRules::vzctl7); }
 
 std::vector<std::string> Vzctl7::containers() {
     // A CT is a <ctid>.conf in /etc/vz/conf, a link to $VE_PRIVATE/ve.conf (lib/env.c
@@ -94,9 +97,18 @@ fs::path Vzctl7::action_script(const std::string& ctid, const std::string& actio
         throw Error("container " + ctid + ": VE_PRIVATE is not set in " +
                     (conf_dir_ / (id + ".conf")).string() +
                     " or vz.conf, so vzctl 7 has no place for its action scripts");
-    const int layout = ve_layout(c.ve_private);
+    const int layout = std::stoi(
+        remember("layout\t" + id, [&] { return std::to_string(ve_layout(c.ve_private)); }));
     if (layout == 0 || layout >= 4) return fs::path(c.ve_private) / "scripts" / action;
     return conf_dir_ / (id + "." + action);
+}
+
+std::optional<pid_t> Vzctl7::ct_process(const std::string& ctid) {
+    return ct_init_pid(runtime_root, vz_id(ctid));
+}
+
+std::optional<bool> Vzctl7::recorded_running(const std::string& id) {
+    return ve_state_running(runtime_root, id);
 }
 
 RunResult Vzctl7::run(const CtChange& change) {

@@ -24,9 +24,16 @@ class Vzctl7 : public Vzctl {
     std::filesystem::path action_script(const std::string& ctid,
                                         const std::string& action) override;
     RunResult run(const CtChange& change) override;
+    // The CT's init, from its pid file (ct/run_state.hpp ct_init_pid).
+    std::optional<pid_t> ct_process(const std::string& ctid) override;
+
+  protected:
+    // The CT's ve cgroup state (ct/run_state.hpp).
+    std::optional<bool> recorded_running(const std::string& id) override;
 
   private:
     CtConfig config_of_id(const std::string& id);  // id: already resolved by vz_id()
+    std::string resolve_id(const std::string& ctid);
 };
 
 // The CT layout version vzctl 7 reads from the `$VE_PRIVATE/.ve.layout` symlink (libvzctl

@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 
@@ -30,8 +31,7 @@ class GorbDirector final : public Director {
 
     BackendDiff diff_service(const ServiceSpec& spec) override {
         validate_director_id("service ID", spec.id);
-        const std::string path = service_path(spec.id);
-        const auto got = fetch(path, "service " + spec.id);
+        const auto got = service(spec.id, "service " + spec.id);
         if (!got) return {DiffKind::service_missing, "service " + spec.id + " is not registered"};
         return gorb_service_diff(*got, spec);
     }
@@ -44,6 +44,7 @@ class GorbDirector final : public Director {
             if (r.status == 200) {
                 spdlog::info("director: created service {} ({}:{}/{} {})", spec.id, spec.host,
                              spec.port, spec.protocol, spec.scheduler);
+                services_.erase(spec.id);  // read again when next asked
                 return Change::changed;
             }
             if (r.status != 409) fail("PUT", path, r, "create service " + spec.id);
@@ -65,18 +66,18 @@ class GorbDirector final : public Director {
         validate(spec);
         const std::string ctx = "backend " + spec.id;
         const auto got = fetch(backend_path(spec), ctx);
-        if (!got) {
-            if (!fetch(service_path(spec.service_id), ctx))
-                return {DiffKind::service_missing,
-                        "service " + spec.service_id + " is not registered"};
-            return {DiffKind::missing, "backend " + spec.id + " is not registered"};
-        }
-        return gorb_backend_diff(*got, spec,
-                                 [&] { return fetch(service_path(spec.service_id), ctx); });
+        if (!got) return missing_backend(spec, ctx);
+        return registered_diff(*got, spec, ctx);
     }
 
     Change ensure_backend(const BackendSpec& spec) override {
-        const auto d = diff(spec);
+        validate(spec);
+        const std::string ctx = "backend " + spec.id;
+        const auto got = fetch(backend_path(spec), ctx);
+        // Not registered: the PUT itself says whether the service is there (404), so a
+        // registration costs two requests however many backends the service has.
+        const auto d = got ? registered_diff(*got, spec, ctx)
+                           : BackendDiff{DiffKind::missing, "backend " + spec.id + " is not registered"};
         switch (d.kind) {
             case DiffKind::ok:
                 return Change::unchanged;
@@ -128,6 +129,7 @@ class GorbDirector final : public Director {
         const auto r = send("DELETE", path, {}, "remove backend " + spec.id);
         if (r.status == 404) return Change::unchanged;
         if (r.status != 200) fail("DELETE", path, r, "remove backend " + spec.id);
+        member(spec, false);
         spdlog::info("director: removed backend {} from service {}", spec.id, spec.service_id);
         return Change::changed;
     }
@@ -176,6 +178,42 @@ class GorbDirector final : public Director {
         throw DirectorError(method, path, r.status, error_message(r), context);
     }
 
+    // Whether the service is there, asked afresh: the director may have lost it since.
+    BackendDiff missing_backend(const BackendSpec& spec, const std::string& ctx) {
+        if (!fetch(service_path(spec.service_id), ctx)) {
+            services_.erase(spec.service_id);
+            return {DiffKind::service_missing, "service " + spec.service_id + " is not registered"};
+        }
+        return {DiffKind::missing, "backend " + spec.id + " is not registered"};
+    }
+    BackendDiff registered_diff(const json& got, const BackendSpec& spec, const std::string& ctx) {
+        return gorb_backend_diff(got, spec, [&] { return service(spec.service_id, ctx); });
+    }
+
+    // A service's member list, for a backend whose reply does not name its service, kept for
+    // this handle's life (one run): a service's GET lists every backend, so asking it per
+    // backend made checking N of them cost N². What this handle adds or removes is applied
+    // to the copy; a 404 is never kept.
+    std::optional<json> service(const std::string& id, const std::string& context) {
+        if (auto it = services_.find(id); it != services_.end()) return it->second;
+        auto got = fetch(service_path(id), context);
+        if (got) services_[id] = *got;
+        return got;
+    }
+    // in: just created, so it was in no list (the GET before found no such backend).
+    void member(const BackendSpec& spec, bool in) {
+        auto it = services_.find(spec.service_id);
+        if (it == services_.end()) return;
+        json& list = it->second["backends"];
+        if (!list.is_array()) list = json::array();
+        if (in) {
+            list.push_back(spec.id);
+            return;
+        }
+        for (auto b = list.begin(); b != list.end();)
+            b = b->is_string() && b->get<std::string>() == spec.id ? list.erase(b) : b + 1;
+    }
+
     // GET as a JSON object; nullopt on 404.
     std::optional<json> fetch(const std::string& path, const std::string& context) {
         const auto r = send("GET", path, {}, context);
@@ -206,7 +244,14 @@ class GorbDirector final : public Director {
                                         "deleting it");
             throw DirectorError("PUT", path, 409, error_message(r), ctx + ": " + d.detail);
         }
+        if (r.status == 404) {
+            services_.erase(spec.service_id);
+            throw DirectorError("PUT", path, 404, error_message(r),
+                                ctx + ": service " + spec.service_id +
+                                    " is not registered: register the service first");
+        }
         if (r.status != 200) fail("PUT", path, r, ctx);
+        member(spec, true);
         // gorb turns a weight <= 0 into 100 on create: a backend registered drained needs a PATCH.
         if (spec.weight <= 0) patch_weight(spec, 0);
         spdlog::info("director: registered backend {} ({}:{} weight {} {}) in service {}", spec.id,
@@ -222,6 +267,7 @@ class GorbDirector final : public Director {
     }
 
     HttpClient http_;
+    std::map<std::string, json> services_;
 };
 
 }  // namespace

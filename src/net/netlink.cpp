@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <functional>
 #include <exception>
 
 #include "net/netlink_socket.hpp"
@@ -82,15 +83,34 @@ class LibnlNetlink : public Netlink {
     }
 
     std::vector<std::string> addresses(const std::string& dev) override {
-        int ifindex = require_ifindex(dev, "list its addresses");
+        const int ifindex = require_ifindex(dev, "list its addresses");
+        std::vector<std::string> out;
+        each_address([&](int index, std::string cidr) {
+            if (index == ifindex) out.push_back(std::move(cidr));
+        });
+        return out;
+    }
+
+    std::map<std::string, std::vector<std::string>> all_addresses() override {
+        NlCache names = link_cache("name the devices of addresses");
+        std::map<std::string, std::vector<std::string>> out;
+        each_address([&](int index, std::string cidr) {
+            char buf[IFNAMSIZ + 1];
+            if (rtnl_link_i2name(names.get(), index, buf, sizeof buf))
+                out[buf].push_back(std::move(cidr));
+        });
+        return out;
+    }
+
+    // Every IPv4 address, one dump: fn(ifindex, "a.b.c.d/len").
+    void each_address(const std::function<void(int, std::string)>& fn) {
         nl_cache* raw = nullptr;
         int err = rtnl_addr_alloc_cache(sock_.get(), &raw);
         NlCache cache(raw);
         if (err < 0) throw NetlinkError("cannot dump addresses in " + ns(), err);
-        std::vector<std::string> out;
         for (nl_object* o = nl_cache_get_first(raw); o; o = nl_cache_get_next(o)) {
             auto* a = reinterpret_cast<rtnl_addr*>(o);
-            if (rtnl_addr_get_family(a) != AF_INET || rtnl_addr_get_ifindex(a) != ifindex) continue;
+            if (rtnl_addr_get_family(a) != AF_INET) continue;
             nl_addr* local = rtnl_addr_get_local(a);
             if (!local) continue;
             char buf[64];
@@ -100,9 +120,8 @@ class LibnlNetlink : public Netlink {
             if (s.find('/') == std::string::npos) {
                 s += "/" + std::to_string(rtnl_addr_get_prefixlen(a));
             }
-            out.push_back(s);
+            fn(rtnl_addr_get_ifindex(a), std::move(s));
         }
-        return out;
     }
 
     void add_address(const std::string& dev, const std::string& cidr) override {
@@ -127,6 +146,13 @@ class LibnlNetlink : public Netlink {
     std::vector<RouteInfo> host_routes(const std::string& ip) override {
         NlAddr want = parse_ipv4(ip, "host route lookup");
         nl_addr_set_prefixlen(want.get(), 32);
+        return dump_host_routes(want.get());
+    }
+
+    std::vector<RouteInfo> all_host_routes() override { return dump_host_routes(nullptr); }
+
+    // Every /32 route, or only those to `want`.
+    std::vector<RouteInfo> dump_host_routes(nl_addr* want) {
         nl_cache* raw = nullptr;
         int err = rtnl_route_alloc_cache(sock_.get(), AF_INET, 0, &raw);
         NlCache cache(raw);
@@ -137,12 +163,13 @@ class LibnlNetlink : public Netlink {
         for (nl_object* o = nl_cache_get_first(raw); o; o = nl_cache_get_next(o)) {
             auto* r = reinterpret_cast<rtnl_route*>(o);
             nl_addr* dst = rtnl_route_get_dst(r);
-            if (!dst || nl_addr_get_prefixlen(dst) != 32 || nl_addr_cmp(dst, want.get()) != 0) {
+            if (!dst || nl_addr_get_prefixlen(dst) != 32 ||
+                (want && nl_addr_cmp(dst, want) != 0)) {
                 continue;
             }
             RouteInfo info;
             info.table = rtnl_route_get_table(r);
-            info.dst = ip.substr(0, ip.find('/')) + "/32";
+            info.dst = addr_str(dst) + "/32";
             if (rtnl_route_get_nnexthops(r) > 0) {
                 info.oif = rtnl_route_nh_get_ifindex(rtnl_route_nexthop_n(r, 0));
             }
@@ -157,6 +184,23 @@ class LibnlNetlink : public Netlink {
             out.push_back(info);
         }
         return out;
+    }
+
+    std::optional<unsigned> default_route_advmss() override {
+        nl_cache* raw = nullptr;
+        int err = rtnl_route_alloc_cache(sock_.get(), AF_INET, 0, &raw);
+        NlCache cache(raw);
+        if (err < 0) throw NetlinkError("cannot dump IPv4 routes in " + ns(), err);
+        for (nl_object* o = nl_cache_get_first(raw); o; o = nl_cache_get_next(o)) {
+            auto* r = reinterpret_cast<rtnl_route*>(o);
+            nl_addr* dst = rtnl_route_get_dst(r);
+            if (rtnl_route_get_table(r) != RT_TABLE_MAIN || (dst && nl_addr_get_prefixlen(dst)))
+                continue;
+            uint32_t mss = 0;
+            if (rtnl_route_get_metric(r, RTAX_ADVMSS, &mss) == 0 && mss) return mss;
+            return std::nullopt;
+        }
+        return std::nullopt;
     }
 
     std::vector<std::string> gateways() override {

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -73,6 +74,8 @@ class Netlink {
 
     // IPv4 addresses on a link as "a.b.c.d/len". Throws when the device is missing.
     virtual std::vector<std::string> addresses(const std::string& dev) = 0;
+    // Every device's IPv4 addresses, in one dump; a device without any is not in the map.
+    virtual std::map<std::string, std::vector<std::string>> all_addresses() = 0;
     // An identical address already present is success.
     virtual void add_address(const std::string& dev, const std::string& cidr) = 0;
     virtual void delete_address(const std::string& dev, const std::string& cidr) = 0;
@@ -80,6 +83,11 @@ class Netlink {
     // Every IPv4 route, all tables, whose destination is exactly ip/32. This includes the
     // kernel's `local` route in table local when ip is assigned here: filter on type/dev.
     virtual std::vector<RouteInfo> host_routes(const std::string& ip) = 0;
+    // Every IPv4 route to a /32, all tables: host_routes() of every address, in one dump.
+    virtual std::vector<RouteInfo> all_host_routes() = 0;
+    // The advmss metric of the main table's IPv4 default route; nullopt when there is no such
+    // route or it has none (`ip route show default` ... advmss N).
+    virtual std::optional<unsigned> default_route_advmss() = 0;
     // The gateway of every IPv4 route with one, all tables, each once.
     virtual std::vector<std::string> gateways() = 0;
     // Deletes a route as dumped (protocol included, so the kernel matches it).
@@ -114,6 +122,22 @@ std::unique_ptr<Netlink> make_netlink(const std::string& netns_path = "");
 // hook worker looks again for a moment, commands/hook.cpp).
 bool watch_routes_and_neighbours(const std::string& netns_path, std::chrono::milliseconds timeout,
                                  const std::function<bool()>& on_event);
+
+// What one batch of notifications may have added, read from the notifications themselves so
+// that the caller matches them against what it looks for instead of dumping the tables.
+// resync: the batch cannot be trusted to be complete (the first call, after subscribing; an
+// overrun; a message too large or not understood): look at everything.
+struct NetEvents {
+    bool resync = false;
+    // Devices by index only (oif, ifindex; dev is empty): names belong to the namespace
+    // watched, which need not be the caller's. Both delete as they are.
+    std::vector<RouteInfo> routes;    // RTM_NEWROUTE to an IPv4 /32
+    std::vector<ProxyNeigh> proxies;  // RTM_NEWNEIGH with NTF_PROXY, IPv4
+};
+// watch_routes_and_neighbours with the notifications' content: on_event gets every batch
+// that has something in it (and the first call, with resync).
+bool watch_net_events(const std::string& netns_path, std::chrono::milliseconds timeout,
+                      const std::function<bool(const NetEvents&)>& on_event, int wake_fd = -1);
 // The same, and it also returns false as soon as wake_fd is readable (a self-pipe or signalfd
 // that says "stop waiting", e.g. on SIGTERM); nothing is read from it. wake_fd < 0: none.
 bool watch_routes_and_neighbours(const std::string& netns_path, std::chrono::milliseconds timeout,

@@ -3,6 +3,7 @@
 #include <linux/rtnetlink.h>
 #include <netlink/errno.h>
 #include <poll.h>
+#include <arpa/inet.h>
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -22,35 +23,75 @@ namespace {
 // an overrun is survived anyway by the re-dump.
 constexpr int kReceiveBuffer = 1 << 20;
 
-// Could this notification have created a route or proxy entry we must remove? Deletions and
-// the ARP cache's state changes cannot, and re-dumping on each of them would make a busy
-// node's agent spin.
-bool may_add_something(const nlmsghdr* h) {
-    if (h->nlmsg_type == RTM_NEWROUTE) return true;
-    if (h->nlmsg_type == RTM_NEWNEIGH) {
-        if (h->nlmsg_len < NLMSG_LENGTH(sizeof(ndmsg))) return true;
-        auto* ndm = static_cast<const ndmsg*>(NLMSG_DATA(h));
-        return ndm->ndm_flags & NTF_PROXY;
+// The attributes of a route or neighbour message, after its fixed header.
+template <typename Fn>
+void each_attr(const nlmsghdr* h, std::size_t fixed, Fn fn) {
+    const std::size_t len = h->nlmsg_len;
+    std::size_t off = NLMSG_LENGTH(NLMSG_ALIGN(fixed));
+    while (off + sizeof(rtattr) <= len) {
+        const auto* a = reinterpret_cast<const rtattr*>(reinterpret_cast<const char*>(h) + off);
+        if (a->rta_len < sizeof(rtattr) || a->rta_len > len - off) return;
+        fn(a->rta_type, RTA_DATA(a), a->rta_len - RTA_LENGTH(0));
+        off += RTA_ALIGN(a->rta_len);
     }
-    return false;
 }
 
-enum class Drain { nothing_relevant, relevant, overrun };
+std::string ipv4_text(const void* data) {
+    char buf[INET_ADDRSTRLEN] = {};
+    ::inet_ntop(AF_INET, data, buf, sizeof buf);
+    return buf;
+}
 
-// Reads every queued notification without blocking. We never need their content beyond the
-// header (on_event re-dumps), so the datagrams are scanned in place instead of being parsed
-// into libnl objects.
-Drain drain(int fd, const std::string& ns) {
+// What a notification may have added: a route to a /32 or a proxy entry, each kept. Other
+// routes, deletions and the ARP cache's state changes cannot matter, so a busy node's
+// agent does not wake for them. Returns false for a message it cannot read (resync).
+bool take(const nlmsghdr* h, NetEvents& e) {
+    if (h->nlmsg_type == RTM_NEWROUTE) {
+        if (h->nlmsg_len < NLMSG_LENGTH(sizeof(rtmsg))) return false;
+        const auto* rtm = static_cast<const rtmsg*>(NLMSG_DATA(h));
+        if (rtm->rtm_family != AF_INET || rtm->rtm_dst_len != 32) return true;
+        RouteInfo r;
+        r.table = rtm->rtm_table;
+        r.scope = rtm->rtm_scope;
+        r.protocol = rtm->rtm_protocol;
+        r.type = rtm->rtm_type;
+        each_attr(h, sizeof(rtmsg), [&](unsigned type, const void* data, std::size_t n) {
+            if (type == RTA_DST && n == 4) r.dst = ipv4_text(data) + "/32";
+            if (type == RTA_OIF && n == 4) r.oif = *static_cast<const int*>(data);
+            if (type == RTA_TABLE && n == 4) r.table = *static_cast<const unsigned*>(data);
+            if (type == RTA_PRIORITY && n == 4) r.priority = *static_cast<const unsigned*>(data);
+        });
+        if (r.dst.empty()) return false;
+        e.routes.push_back(r);
+        return true;
+    }
+    if (h->nlmsg_type == RTM_NEWNEIGH) {
+        if (h->nlmsg_len < NLMSG_LENGTH(sizeof(ndmsg))) return false;
+        const auto* ndm = static_cast<const ndmsg*>(NLMSG_DATA(h));
+        if (!(ndm->ndm_flags & NTF_PROXY) || ndm->ndm_family != AF_INET) return true;
+        ProxyNeigh p;
+        p.ifindex = ndm->ndm_ifindex;
+        each_attr(h, sizeof(ndmsg), [&](unsigned type, const void* data, std::size_t n) {
+            if (type == NDA_DST && n == 4) p.ip = ipv4_text(data);
+        });
+        if (p.ip.empty()) return false;
+        e.proxies.push_back(p);
+        return true;
+    }
+    return h->nlmsg_type != NLMSG_ERROR;
+}
+
+// Reads every queued notification without blocking, into e.
+void drain(int fd, const std::string& ns, NetEvents& e) {
     alignas(nlmsghdr) static thread_local char buf[1 << 16];
-    Drain result = Drain::nothing_relevant;
     for (;;) {
         ssize_t n = ::recv(fd, buf, sizeof buf, MSG_DONTWAIT | MSG_TRUNC);
         if (n < 0) {
             if (errno == EINTR) continue;
-            if (errno == EAGAIN || errno == EWOULDBLOCK) return result;
+            if (errno == EAGAIN || errno == EWOULDBLOCK) return;
             // The kernel dropped notifications: only a full re-dump can tell what we missed.
             if (errno == ENOBUFS) {
-                result = Drain::overrun;
+                e.resync = true;
                 continue;
             }
             const int err = errno;
@@ -58,7 +99,7 @@ Drain drain(int fd, const std::string& ns) {
                                -nl_syserr2nlerr(err));
         }
         if (static_cast<size_t>(n) > sizeof buf) {
-            if (result != Drain::overrun) result = Drain::relevant;  // truncated: assume the worst
+            e.resync = true;  // truncated: assume the worst
             continue;
         }
         // NLMSG_OK/NLMSG_NEXT compare signed with unsigned; walk the datagram by hand.
@@ -67,9 +108,7 @@ Drain drain(int fd, const std::string& ns) {
         while (off + sizeof(nlmsghdr) <= size) {
             const auto* h = reinterpret_cast<const nlmsghdr*>(buf + off);
             if (h->nlmsg_len < sizeof(nlmsghdr) || h->nlmsg_len > size - off) break;
-            if (h->nlmsg_type == NLMSG_ERROR || may_add_something(h)) {
-                if (result != Drain::overrun) result = Drain::relevant;
-            }
+            if (!take(h, e)) e.resync = true;
             off += NLMSG_ALIGN(h->nlmsg_len);
         }
     }
@@ -84,10 +123,15 @@ bool watch_routes_and_neighbours(const std::string& netns_path, std::chrono::mil
 
 bool watch_routes_and_neighbours(const std::string& netns_path, std::chrono::milliseconds timeout,
                                  const std::function<bool()>& on_event, int wake_fd) {
+    return watch_net_events(
+        netns_path, timeout, [&](const NetEvents&) { return on_event(); }, wake_fd);
+}
+
+bool watch_net_events(const std::string& netns_path, std::chrono::milliseconds timeout,
+                      const std::function<bool(const NetEvents&)>& on_event, int wake_fd) {
     using clock = std::chrono::steady_clock;
     const auto deadline = clock::now() + timeout;
     const std::string ns = ns_label(netns_path);
-
     NlSock sock = open_route_socket(netns_path, "route/neighbour notifications");
     // Notifications carry no sequence numbers of ours.
     nl_socket_disable_seq_check(sock.get());
@@ -103,7 +147,9 @@ bool watch_routes_and_neighbours(const std::string& netns_path, std::chrono::mil
     }
 
     // Subscribed before this first dump, so whatever appears while it runs is still queued.
-    if (on_event()) return true;
+    NetEvents first;
+    first.resync = true;
+    if (on_event(first)) return true;
 
     for (;;) {
         const auto remaining = deadline - clock::now();
@@ -124,7 +170,9 @@ bool watch_routes_and_neighbours(const std::string& netns_path, std::chrono::mil
         // Woken: the caller reads wake_fd itself.
         if (fds[1].revents != 0) return false;
         if (pfd.revents & (POLLERR | POLLIN)) {
-            if (drain(fd, ns) != Drain::nothing_relevant && on_event()) return true;
+            NetEvents e;
+            drain(fd, ns, e);
+            if ((e.resync || !e.routes.empty() || !e.proxies.empty()) && on_event(e)) return true;
         } else if (pfd.revents & (POLLHUP | POLLNVAL)) {
             throw Error("the route/neighbour notification socket in " + ns +
                         " was closed unexpectedly");

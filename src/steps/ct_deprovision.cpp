@@ -85,8 +85,9 @@ Step feature_off_step(Ctx& ctx, std::shared_ptr<CtView> v) {
                return Observation::holds_if(!on, on ? "ipip:on" : "off",
                                             on ? ctx.seams.containers().describe(off()) : "");
            },
-           [&ctx, off]() {
+           [&ctx, v, off]() {
                ctx.seams.containers().run(off());
+               v->changed();
                return Applied::changed("saved; takes effect at the next start");
            }};
     s.verify = false;

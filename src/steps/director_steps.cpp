@@ -20,9 +20,8 @@ struct Backend {
 // The real-server address: configured, else the CT's first venet IP that is not a VIP.
 std::string rs_address(Ctx& ctx, CtView& v) {
     if (!v.ct.address.empty()) return v.ct.address;
-    auto vips = ctx.cfg.all_vips();
     for (const auto& ip : v.conf().ips())
-        if (std::find(vips.begin(), vips.end(), ip) == vips.end()) return ip;
+        if (!ctx.cfg.is_vip(ip)) return ip;
     throw Error("CT " + v.ct.ctid +
                 " has no venet address besides its VIPs: set address = IP in [container " +
                 v.ct.ctid + "]");

@@ -1,6 +1,10 @@
 #include "steps/leaks.hpp"
 
+#include <map>
+#include <optional>
+
 #include "base/strings.hpp"
+#include "net/netlink_cache.hpp"
 
 namespace vzlvs {
 
@@ -27,39 +31,81 @@ std::vector<OwnedVip> owned_vips(const CtView& v) {
     return out;
 }
 
+namespace {
+
+void delete_route(Netlink& nl, const std::string& venet, const std::string& vip,
+                  const std::string& scope, const RouteInfo& r, Swept& s) {
+    const std::string step = route_leak_step_name(venet);
+    try {
+        nl.delete_route(r);
+        s.outcomes.push_back({scope, step, Status::changed, "deleted " + r.str()});
+        s.routed.insert(vip);
+    } catch (const std::exception& e) {
+        s.outcomes.push_back(
+            {scope, step, Status::failed, "cannot delete " + r.str() + ": " + e.what()});
+    }
+}
+
+void delete_proxy(Netlink& nl, const std::string& vip, const std::string& scope,
+                  const ProxyNeigh& p, Swept& s) {
+    const std::string what =
+        "proxy " + p.ip + " dev " + (p.dev.empty() ? std::to_string(p.ifindex) : p.dev);
+    try {
+        nl.delete_proxy_neighbour(p);
+        s.outcomes.push_back({scope, kProxyLeakStepName, Status::changed, "deleted " + what});
+        s.proxied.insert(vip);
+    } catch (const std::exception& e) {
+        s.outcomes.push_back({scope, kProxyLeakStepName, Status::failed,
+                              "cannot delete " + what + ": " + e.what()});
+    }
+}
+
+}  // namespace
+
 Swept sweep_leaks(Netlink& nl, const std::string& venet, const std::vector<OwnedVip>& vips,
                   LeakKind kind) {
     Swept s;
-    const std::string route_step = route_leak_step_name(venet);
     for (const auto& [vip, scope] : vips) {
         const VipLeaks leaks = find_leaks(nl, venet, vip);
-        if (kind != LeakKind::proxies) {
-            for (const auto& r : leaks.routes) {
-                try {
-                    nl.delete_route(r);
-                    s.outcomes.push_back(
-                        {scope, route_step, Status::changed, "deleted " + r.str()});
-                    s.routed.insert(vip);
-                } catch (const std::exception& e) {
-                    s.outcomes.push_back({scope, route_step, Status::failed,
-                                          "cannot delete " + r.str() + ": " + e.what()});
-                }
-            }
+        if (kind != LeakKind::proxies)
+            for (const auto& r : leaks.routes) delete_route(nl, venet, vip, scope, r, s);
+        if (kind != LeakKind::routes)
+            for (const auto& p : leaks.proxies) delete_proxy(nl, vip, scope, p, s);
+    }
+    return s;
+}
+
+Swept sweep_notified_leaks(Netlink& nl, const std::string& venet,
+                           const std::vector<OwnedVip>& vips, const NetEvents& events) {
+    if (events.resync) {
+        CachingNetlink once(nl);
+        return sweep_leaks(once, venet, vips);
+    }
+    std::map<std::string, std::string> scope_of;  // VIP → its CT
+    for (const auto& [vip, scope] : vips) scope_of.emplace(vip, scope);
+    Swept s;
+    std::optional<int> venet_index;
+    std::set<std::string> routed_now;
+    for (const auto& r : events.routes) {
+        const auto it = scope_of.find(r.dst.substr(0, r.dst.find('/')));
+        if (it == scope_of.end()) continue;  // not a VIP: the common case, and O(log VIPs)
+        if (!venet_index) {
+            const auto l = nl.link(venet);
+            venet_index = l ? l->index : -1;
         }
-        if (kind != LeakKind::routes) {
-            for (const auto& p : leaks.proxies) {
-                const std::string what = "proxy " + p.ip + " dev " + p.dev;
-                try {
-                    nl.delete_proxy_neighbour(p);
-                    s.outcomes.push_back(
-                        {scope, kProxyLeakStepName, Status::changed, "deleted " + what});
-                    s.proxied.insert(vip);
-                } catch (const std::exception& e) {
-                    s.outcomes.push_back({scope, kProxyLeakStepName, Status::failed,
-                                          "cannot delete " + what + ": " + e.what()});
-                }
-            }
-        }
+        if (r.oif != *venet_index) continue;
+        RouteInfo named = r;
+        named.dev = venet;
+        delete_route(nl, venet, it->first, it->second, named, s);
+        routed_now.insert(it->first);
+    }
+    for (const auto& p : events.proxies)
+        if (const auto it = scope_of.find(p.ip); it != scope_of.end())
+            delete_proxy(nl, it->first, it->second, p, s);
+    if (!routed_now.empty()) {
+        CachingNetlink once(nl);  // one proxy dump for every VIP routed in this batch
+        for (const auto& vip : routed_now)
+            for (const auto& p : once.proxy_neighbours(vip)) delete_proxy(once, vip, scope_of[vip], p, s);
     }
     return s;
 }

@@ -17,10 +17,9 @@ std::string service_of(const Config& cfg, const std::string& vip) {
 
 // The CT's own addresses: its IP_ADDRESS entries that are no VIP of any service.
 std::vector<std::string> own_addresses(Ctx& ctx, CtView& v) {
-    const auto vips = ctx.cfg.all_vips();
     std::vector<std::string> own;
     for (const auto& ip : v.conf().ips())
-        if (std::find(vips.begin(), vips.end(), ip) == vips.end()) own.push_back(ip);
+        if (!ctx.cfg.is_vip(ip)) own.push_back(ip);
     return own;
 }
 
@@ -29,17 +28,16 @@ std::vector<std::string> own_addresses(Ctx& ctx, CtView& v) {
 void refuse_vips_of_the_node(Ctx& ctx) {
     Netlink& nl = ctx.seams.netlink();
     std::vector<std::string> problems;
-    const auto vips = ctx.cfg.all_vips();
     for (const auto& link : nl.links()) {
         for (const auto& cidr : nl.addresses(link.name)) {
             const std::string ip = cidr.substr(0, cidr.find('/'));
-            if (std::find(vips.begin(), vips.end(), ip) != vips.end())
+            if (ctx.cfg.is_vip(ip))
                 problems.push_back("VIP " + ip + " (service " + service_of(ctx.cfg, ip) +
                                    ") is an address of this node, on " + link.name);
         }
     }
     for (const auto& gw : nl.gateways())
-        if (std::find(vips.begin(), vips.end(), gw) != vips.end())
+        if (ctx.cfg.is_vip(gw))
             problems.push_back("VIP " + gw + " (service " + service_of(ctx.cfg, gw) +
                                ") is the gateway of this node's routes");
     if (!problems.empty())

@@ -79,6 +79,7 @@ bool StepRunner::run(const Step& step) {
         return true;
     }
     Applied done = guarded(step.apply, error, report_);
+    if (after_apply_) after_apply_();
     if (!error.empty()) {
         out.status = Status::failed;
         out.detail = error;

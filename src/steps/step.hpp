@@ -75,10 +75,14 @@ class StepRunner {
     void note(Outcome o) { report_.add(std::move(o)); }
     bool dry_run() const { return dry_run_; }
     void mark_busy() { report_.mark_busy(); }
+    // Called after every apply, whatever its outcome: reads a run caches
+    // (Seams::cache_node_reads) are stale once anything may have changed.
+    void after_apply(std::function<void()> f) { after_apply_ = std::move(f); }
 
   private:
     Report& report_;
     bool dry_run_;
+    std::function<void()> after_apply_;
 };
 
 }  // namespace vzlvs

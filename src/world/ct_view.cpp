@@ -4,11 +4,21 @@ namespace vzlvs {
 
 CtView::CtView(Ctx& ctx, const ContainerConfig& c) : ct(c), vips(ctx.cfg.vips_of(c)), ctx_(ctx) {}
 
-CtConfig CtView::conf() { return ctx_.seams.containers().config(ct.ctid); }
+const CtConfig& CtView::conf() {
+    if (!conf_) conf_ = ctx_.seams.containers().config(ct.ctid);
+    return *conf_;
+}
 
 const std::string& CtView::vz_id() {
     if (!vz_id_) vz_id_ = ctx_.seams.containers().vz_id(ct.ctid);
     return *vz_id_;
+}
+
+void CtView::changed() {
+    conf_.reset();
+    status_.reset();
+    net_.reset();
+    ctx_.seams.forget_node_reads();
 }
 
 const CtStatus& CtView::status() {

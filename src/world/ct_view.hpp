@@ -1,5 +1,6 @@
 // What one run knows about one container. Observations are cached for the run and dropped
-// when a step changes the container, so a converged run costs one exec per container.
+// when a step changes the container (changed()): a converged run reads each CT's config once
+// and its in-CT state once.
 #pragma once
 
 #include <optional>
@@ -16,18 +17,17 @@ class CtView {
     const ContainerConfig& ct;
     const std::vector<std::string> vips;
     std::string scope() const { return "ct " + ct.ctid; }
-    CtConfig conf();             // the CT's config, read directly (never cached: no process)
+    const CtConfig& conf();      // the CT's config, read from its files
     const std::string& vz_id();  // the ID vzctl knows it by (a CT name resolved), cached
     const CtStatus& status();    // from the container manager
     const CtNetState& net();     // in-CT observation; requires running
-    void changed() {
-        status_.reset();
-        net_.reset();
-    }
+    // A step changed the container: what it and the node showed may differ now.
+    void changed();
     void set_net(CtNetState s) { net_ = std::move(s); }
 
   private:
     Ctx& ctx_;
+    std::optional<CtConfig> conf_;
     std::optional<CtStatus> status_;
     std::optional<std::string> vz_id_;
     std::optional<CtNetState> net_;

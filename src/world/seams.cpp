@@ -1,5 +1,6 @@
 #include "world/seams.hpp"
 
+#include "ct/ct_net_host.hpp"
 #include "ct/detect.hpp"
 #include "director/gorb.hpp"
 
@@ -10,12 +11,23 @@ ProcessRunner& Seams::runner() {
 }
 
 ContainerManager& Seams::containers() {
-    return use(p_.containers, containers_,
-               [this] { return make_container_manager(runner(), cfg_.node); });
+    const bool made = p_.containers;
+    ContainerManager& m = use(p_.containers, containers_,
+                              [this] { return make_container_manager(runner(), cfg_.node); });
+    if (!made && cache_node_reads_) m.cache_reads();
+    return m;
 }
 
 Netlink& Seams::netlink() {
-    return use(p_.netlink, netlink_, [] { return make_netlink(); });
+    Netlink& nl = use(p_.netlink, netlink_, [] { return make_netlink(); });
+    if (!cache_node_reads_) return nl;
+    if (!cached_netlink_) cached_netlink_ = std::make_unique<CachingNetlink>(nl);
+    return *cached_netlink_;
+}
+
+void Seams::forget_node_reads() {
+    if (cached_netlink_) cached_netlink_->forget();
+    if (p_.containers) p_.containers->forget_reads();
 }
 
 ArpGuard& Seams::guard() {
@@ -27,7 +39,8 @@ ArpGuard& Seams::guard() {
 
 CtNet& Seams::ct_net() {
     return use(p_.ct_net, ct_net_, [this]() -> std::unique_ptr<CtNet> {
-        return std::make_unique<ExecCtNet>(containers());
+        exec_ct_net_ = std::make_unique<ExecCtNet>(containers());
+        return std::make_unique<HostCtNet>(containers(), *exec_ct_net_);
     });
 }
 

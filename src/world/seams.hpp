@@ -13,6 +13,7 @@
 #include "director/director.hpp"
 #include "net/arpguard.hpp"
 #include "net/netlink.hpp"
+#include "net/netlink_cache.hpp"
 
 namespace vzlvs {
 
@@ -31,6 +32,12 @@ class Seams {
 
     explicit Seams(const Config& cfg) : cfg_(cfg) {}
     Seams(const Config& cfg, Parts lent) : cfg_(cfg), p_(lent), director_made_(lent.director) {}
+
+    // One-shot commands: node reads (netlink tables) are made once and reused until
+    // forget_node_reads(), which every change calls. Before the first netlink() use; a
+    // long-running caller (hook worker, watch) leaves it off and reads afresh each time.
+    void cache_node_reads() { cache_node_reads_ = true; }
+    void forget_node_reads();
 
     ProcessRunner& runner();
     ContainerManager& containers();
@@ -52,10 +59,13 @@ class Seams {
     const Config& cfg_;
     Parts p_;
     bool director_made_ = false;
+    bool cache_node_reads_ = false;
+    std::unique_ptr<CachingNetlink> cached_netlink_;
     std::unique_ptr<ProcessRunner> runner_;
     std::unique_ptr<ContainerManager> containers_;
     std::unique_ptr<Netlink> netlink_;
     std::unique_ptr<ArpGuard> guard_;
+    std::unique_ptr<CtNet> exec_ct_net_;  // HostCtNet's way for what it cannot read
     std::unique_ptr<CtNet> ct_net_;
     std::unique_ptr<Director> director_;
 };

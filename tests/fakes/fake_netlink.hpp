@@ -48,6 +48,12 @@ class FakeNetlink : public Netlink {
         return true;
     }
     std::vector<std::string> addresses(const std::string& dev) override { return addr_table[dev]; }
+    std::map<std::string, std::vector<std::string>> all_addresses() override {
+        std::map<std::string, std::vector<std::string>> out;
+        for (const auto& [dev, a] : addr_table)
+            if (!a.empty()) out[dev] = a;
+        return out;
+    }
     void add_address(const std::string& dev, const std::string& cidr) override {
         addr_table[dev].push_back(cidr);
     }
@@ -61,6 +67,15 @@ class FakeNetlink : public Netlink {
             if (r.dst == ip + "/32") out.push_back(r);
         return out;
     }
+    std::vector<RouteInfo> all_host_routes() override {
+        std::vector<RouteInfo> out;
+        for (const auto& r : route_table)
+            if (r.dst.size() > 3 && r.dst.compare(r.dst.size() - 3, 3, "/32") == 0)
+                out.push_back(r);
+        return out;
+    }
+    std::optional<unsigned> default_advmss;
+    std::optional<unsigned> default_route_advmss() override { return default_advmss; }
     std::vector<std::string> gateways() override { return gateway_table; }
     void delete_route(const RouteInfo& route) override {
         events_.add("netlink delete route " + route.dst + " dev " + route.dev);

@@ -249,8 +249,9 @@ TEST_F(DirectorTest, ExistingServiceWithOtherVipIsAMismatchError) {
 
 TEST_F(DirectorTest, BackendWithoutServiceFailsClearly) {
     const auto msg = error_of([&] { director->ensure_backend(ct101()); });
-    EXPECT_THAT(msg, HasSubstr("GET /service/web: HTTP 404"));
-    EXPECT_THAT(msg, HasSubstr("service web is not registered"));
+    // The registration's PUT says it: no GET of the service (with all its backends) first.
+    EXPECT_THAT(msg, HasSubstr("PUT /service/web/node1-101-web: HTTP 404"));
+    EXPECT_THAT(msg, HasSubstr("service web is not registered: register the service first"));
 }
 
 TEST_F(DirectorTest, ServerErrorsAreRetriedThenReported) {

@@ -460,7 +460,10 @@ TEST_F(WatchTest, ConvergedNodeIsLeftAlone) {
     const auto before = node_.mutating_calls().size();
     auto w = watch("200ms");
     const auto m = w->mark();
-    EXPECT_GE(w->wait_line("debug: pass 4 done: 0 repaired, 0 failed", m), 0) << w->log();
+    const long pass4 = w->wait_line("debug: pass 4 done in ", m);
+    ASSERT_GE(pass4, 0) << w->log();
+    EXPECT_THAT(w->lines().at(static_cast<std::size_t>(pass4)), HasSubstr(" ms: 0 repaired, 0 failed"))
+        << w->log();
     for (const auto& l : w->lines()) {
         EXPECT_EQ(l.find("repaired:"), std::string::npos) << l;
         EXPECT_EQ(l.find("failed:"), std::string::npos) << l;

@@ -95,15 +95,7 @@ check "a stand-in node" test -n "$standin"
 source "$standin/standin.env"
 "$VZCTL" create 101 --ipadd 198.51.100.101 >/dev/null && "$VZCTL" start 101 >/dev/null
 check "with a running CT 101" sh -c "'$VZCTL' status 101 | grep -q running"
-cat >"$root/etc/vzlvs/vzlvs.conf" <<CONF
-[node]
-name = emptyroot
-vzctl = $VZCTL
-vz_conf_dir = $standin/etc/vz/conf
-state_dir = /var/lib/vzlvs
-sysctl_dir = $standin/etc/sysctl.d
-modules_load_dir = $standin/etc/modules-load.d
-sysconfig_modules_dir = $standin/etc/sysconfig/modules
+{ "$here/../openvz/node-conf" "$standin" emptyroot /var/lib/vzlvs; cat <<CONF
 restart = auto
 
 [service web]
@@ -113,6 +105,7 @@ port = 80
 [container 101]
 services = web
 CONF
+} >"$root/etc/vzlvs/vzlvs.conf"
 # The stand-in lives at its own path, its vzctl in this source tree; its namespaces in
 # /run/netns; devices as they are.
 BINDS="$standin $(cd "$here/../openvz" && pwd) /run/netns /dev"

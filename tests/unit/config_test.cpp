@@ -86,6 +86,7 @@ TEST(ConfigDefaults, EmptyFileIsANodeWithNothingToServe) {
     EXPECT_EQ(c.node.sysctl_dir, "/etc/sysctl.d");
     EXPECT_EQ(c.node.modules_load_dir, "/etc/modules-load.d");
     EXPECT_EQ(c.node.sysconfig_modules_dir, "/etc/sysconfig/modules");
+    EXPECT_EQ(c.node.runtime_root, "/");
     EXPECT_EQ(c.director.url, "");
     EXPECT_EQ(c.director.api, "gorb");
     EXPECT_TRUE(c.director.token_file.empty());
@@ -720,6 +721,19 @@ TEST(ConfigValues, NonAsciiNameIsNamedAsSuch) {
     EXPECT_THAT(validate::name_token("caf\xc3\xa9"), testing::HasSubstr("a non-ASCII character"));
     EXPECT_THAT(validate::name_token("a b"), testing::HasSubstr("a blank"));
     EXPECT_THAT(validate::name_token("a\x01"), testing::HasSubstr("a control character"));
+}
+
+TEST(ConfigVips, IsVipAnswersAllVips) {
+    Config c = parse_config(
+        "[node]\nname = n\n[service a]\nvip = 192.0.2.10\nport = 80\n"
+        "[service b]\nvip = 192.0.2.11\nport = 80\n[service unused]\nvip = 192.0.2.99\n"
+        "port = 80\n[container 101]\nservices = a\n[container 102]\nservices = b\n",
+        "v.conf");
+    EXPECT_EQ(c.all_vips(), (std::vector<std::string>{"192.0.2.10", "192.0.2.11"}));
+    EXPECT_TRUE(c.is_vip("192.0.2.10"));
+    EXPECT_TRUE(c.is_vip("192.0.2.11"));
+    EXPECT_FALSE(c.is_vip("192.0.2.99")) << "no container serves it";
+    EXPECT_FALSE(c.is_vip("10.0.0.1"));
 }
 
 }  // namespace

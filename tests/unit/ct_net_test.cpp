@@ -61,5 +61,20 @@ TEST(CtNetScript, CarriesEveryDesiredSysctl) {
     EXPECT_EQ(script.find("{{"), std::string::npos);
 }
 
+TEST(CtNetScript, WritesThePersistedTextTheHostJudges) {
+    std::string text = ct_persist_text();
+    for (const auto& row : ct_sysctls()) EXPECT_THAT(text, HasSubstr(row.key + " = " + row.value));
+    text.pop_back();
+    EXPECT_THAT(ct_net_script(), HasSubstr("PERSIST_TEXT='" + text + "'"));
+    EXPECT_THAT(ct_net_script(), HasSubstr(std::string("PERSIST=") + kCtPersistFile));
+    // As the script's $(cat FILE) compares: trailing newlines do not count, the rest does.
+    EXPECT_EQ(persist_state(std::nullopt), CtNetState::Persist::missing);
+    EXPECT_EQ(persist_state(ct_persist_text()), CtNetState::Persist::ok);
+    EXPECT_EQ(persist_state(text), CtNetState::Persist::ok);
+    EXPECT_EQ(persist_state(ct_persist_text() + "\n\n"), CtNetState::Persist::ok);
+    EXPECT_EQ(persist_state(ct_persist_text() + "x\n"), CtNetState::Persist::differs);
+    EXPECT_EQ(persist_state(""), CtNetState::Persist::differs);
+}
+
 }  // namespace
 }  // namespace vzlvs

@@ -6,6 +6,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -309,4 +310,45 @@ TEST(Files, CorruptBlockNamesFileAndLine) {
         }
     }
     EXPECT_EQ(read_file(conf), "a\n# BEGIN vzlvs rp\nb\n");
+}
+
+// ---- read_beneath: a file inside a root vzlvs does not trust --------------------------------
+
+TEST(ReadBeneath, ReadsAPlainFileAndSaysMissing) {
+    TempDir d;
+    fs::create_directories(d.path() / "etc/sysctl.d");
+    std::ofstream(d.path() / "etc/sysctl.d/f.conf") << "a = 1\n";
+    const ReadBeneath r = read_beneath(d.path(), "/etc/sysctl.d/f.conf", 100);
+    EXPECT_EQ(r.result, ReadBeneath::Result::read);
+    EXPECT_EQ(r.text, "a = 1\n");
+    EXPECT_EQ(read_beneath(d.path(), "etc/sysctl.d/none", 100).result,
+              ReadBeneath::Result::missing);
+    EXPECT_EQ(read_beneath(d.path(), "nodir/sysctl.d/f.conf", 100).result,
+              ReadBeneath::Result::missing);
+}
+
+TEST(ReadBeneath, RefusesLinksDotDotFifosBigFilesAndTheWrongFilesystem) {
+    TempDir d;
+    fs::create_directories(d.path() / "root/etc");
+    fs::create_directories(d.path() / "outside");
+    std::ofstream(d.path() / "outside/secret") << "host\n";
+    const fs::path root = d.path() / "root";
+    auto refused = [&](const fs::path& rel, std::size_t max = 100,
+                       std::optional<long> magic = std::nullopt) {
+        const ReadBeneath r = read_beneath(root, rel, max, magic);
+        EXPECT_TRUE(r.text.empty() || r.result != ReadBeneath::Result::read);
+        return r.result == ReadBeneath::Result::refused && !r.why.empty();
+    };
+    fs::create_symlink(d.path() / "outside/secret", root / "etc/link");
+    EXPECT_TRUE(refused("etc/link")) << "a link to a file";
+    fs::create_symlink(d.path() / "outside", root / "etc/dirlink");
+    EXPECT_TRUE(refused("etc/dirlink/secret")) << "a link to a directory";
+    EXPECT_TRUE(refused("etc/../../outside/secret")) << "..";
+    ASSERT_EQ(::mkfifo((root / "etc/fifo").c_str(), 0600), 0);
+    EXPECT_TRUE(refused("etc/fifo")) << "a FIFO, without blocking";
+    std::ofstream(root / "etc/big") << std::string(101, 'x');
+    EXPECT_TRUE(refused("etc/big")) << "more than max";
+    std::ofstream(root / "etc/small") << "x";
+    EXPECT_TRUE(refused("etc/small", 100, 0x9fa0 /* PROC_SUPER_MAGIC */)) << "not on procfs";
+    EXPECT_EQ(read_beneath("/", "proc/sys/kernel/ostype", 100, 0x9fa0).text, "Linux\n");
 }

@@ -51,15 +51,7 @@ mkdir -p "$TMPD/www" && echo "ct101" >"$TMPD/www/index.html"
 ip netns exec vm-ct101 python3 -m http.server 80 --directory "$TMPD/www" >/dev/null 2>&1 &
 web_pid=$!
 
-cat >/tmp/vzlvs.conf <<CONF
-[node]
-name = vmnode
-vzctl = $VZCTL
-vz_conf_dir = $VZ_STANDIN_ROOT/etc/vz/conf
-state_dir = /tmp/state
-sysctl_dir = $VZ_STANDIN_ROOT/etc/sysctl.d
-modules_load_dir = $VZ_STANDIN_ROOT/etc/modules-load.d
-sysconfig_modules_dir = $VZ_STANDIN_ROOT/etc/sysconfig/modules
+{ "$src/tests/openvz/node-conf" "$VZ_STANDIN_ROOT" vmnode /tmp/state; cat <<CONF
 restart = auto
 uplinks = eth0
 [director]
@@ -72,6 +64,7 @@ check = none
 [container 101]
 services = web
 CONF
+} >/tmp/vzlvs.conf
 path=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 if [[ ${GUARD:-nft} == tc ]]; then
     # nft unusable for vzlvs: first in its PATH, an nft that fails as on a kernel without

@@ -1,0 +1,144 @@
+#include "ct/ct_net_host.hpp"
+
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <map>
+#include <memory>
+#include <cerrno>
+#include <cstring>
+
+#include "base/files.hpp"
+#include "base/strings.hpp"
+#include "net/desired_sysctls.hpp"
+#include "net/netlink.hpp"
+#include "net/netlink_cache.hpp"
+
+namespace vzlvs {
+
+namespace {
+
+constexpr const char* kTunnel = "tunl0";
+
+// "net.ipv4.conf.all.rp_filter" → "proc/sys/net/ipv4/conf/all/rp_filter".
+std::string proc_sys(const std::string& key) {
+    std::string rel = "proc/sys/" + key;
+    for (std::size_t i = 9; i < rel.size(); ++i)
+        if (rel[i] == '.') rel[i] = '/';
+    return rel;
+}
+
+// sysctl KEY as this thread's network namespace shows it, the way the script's `cat` does:
+// trailing newline stripped, "-" when unreadable. Read through the CT's own /proc/sys when it
+// has one (`sys`: that directory open, reached without links, on a procfs): the node's
+// /proc/sys keeps a dentry per namespace under one parent, so looking a name up there costs
+// more with every CT read before it.
+std::string value_of(const ReadBeneath& r) {
+    return r.result == ReadBeneath::Result::read ? trim(r.text, "\n") : "-";
+}
+std::string host_sysctl(const std::string& key) {
+    return value_of(read_beneath("/", proc_sys(key), 64, PROC_SUPER_MAGIC));
+}
+std::string sysctl_value(int dir, const std::string& dir_name, const std::string& file,
+                         const std::string& key) {
+    if (dir < 0) return host_sysctl(key);
+    const ReadBeneath r = read_beneath(dir, dir_name, file, 64, PROC_SUPER_MAGIC);
+    return r.result == ReadBeneath::Result::read ? value_of(r) : host_sysctl(key);
+}
+
+class Dir {
+  public:
+    explicit Dir(const std::string& path)
+        : fd_(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) {}
+    // dir/rel, each component opened without following a link; fd() < 0 when that fails.
+    Dir(const Dir& dir, const std::string& rel) : fd_(dir.fd_ < 0 ? -1 : ::dup(dir.fd_)) {
+        std::size_t at = 0;
+        while (fd_ >= 0 && at < rel.size()) {
+            const std::size_t end = std::min(rel.find('/', at), rel.size());
+            const int next = ::openat(fd_, rel.substr(at, end - at).c_str(),
+                                      O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            ::close(fd_);
+            fd_ = next;
+            at = end + 1;
+        }
+    }
+    ~Dir() {
+        if (fd_ >= 0) ::close(fd_);
+    }
+    Dir(const Dir&) = delete;
+    Dir& operator=(const Dir&) = delete;
+    int fd() const { return fd_; }
+
+  private:
+    int fd_;
+};
+
+}  // namespace
+
+std::optional<CtNetState> read_ct_net_from_host(const std::string& netns_path,
+                                                const std::string& root_path) {
+    const Dir root(root_path);
+    if (root.fd() < 0)
+        throw Error("cannot open the container's root " + root_path + ": " +
+                    std::strerror(errno) + " (has it stopped?)");
+    const ReadBeneath persisted =
+        read_beneath(root.fd(), root_path, kCtPersistFile, kCtNetOutputMax);
+    if (persisted.result == ReadBeneath::Result::refused) return std::nullopt;
+    CtNetState st;
+    st.persist = persist_state(persisted.result == ReadBeneath::Result::read
+                                   ? std::optional<std::string>(persisted.text)
+                                   : std::nullopt);
+    in_netns(netns_path, [&] {
+        auto raw = make_netlink();
+        CachingNetlink nl(*raw);  // one dump each of links, addresses and routes
+        const auto addrs = nl.all_addresses();
+        auto addrs_of = [&](const std::string& dev) {
+            auto it = addrs.find(dev);
+            return it == addrs.end() ? std::vector<std::string>{} : it->second;
+        };
+        if (auto l = nl.link(kTunnel)) {
+            st.tunl0 = true;
+            st.kind = l->kind.empty() ? (l->arptype == 768 ? "ipip" : "unknown") : l->kind;
+            st.up = l->up;
+            if (l->mtu) st.mtu = l->mtu;
+            st.addrs = addrs_of(kTunnel);
+        }
+        // Each directory of the CT's /proc/sys opened once (conf/all holds three of them).
+        std::map<std::string, std::unique_ptr<Dir>> dirs;
+        for (const auto& row : ct_sysctls()) {
+            const std::string rel = proc_sys(row.key);
+            const std::string parent = rel.substr(0, rel.rfind('/'));
+            auto& d = dirs[parent];
+            if (!d) d = std::make_unique<Dir>(root, parent);
+            st.sysctls[row.key] = sysctl_value(d->fd(), root_path + "/" + parent,
+                                               rel.substr(parent.size() + 1), row.key);
+        }
+        st.venet = addrs_of("venet0");
+        st.advmss = nl.default_route_advmss();
+    });
+    return st;
+}
+
+CtNetState HostCtNet::observe(const std::string& ctid, const std::vector<std::string>& vips) {
+    const auto pid = containers_.ct_process(ctid);
+    if (!pid) return fallback_.observe(ctid, vips);
+    const std::string proc = "/proc/" + std::to_string(*pid);
+    std::optional<CtNetState> st;
+    try {
+        st = read_ct_net_from_host(proc + "/ns/net", proc + "/root");
+    } catch (const std::exception& e) {
+        throw Error("in CT " + ctid + " (read from the host through pid " +
+                    std::to_string(*pid) + "): " + e.what());
+    }
+    if (!st) return fallback_.observe(ctid, vips);
+    // The node's own switch (the kernel keeps it for the initial namespace only): whether
+    // containers get a tunl0 at all. Read once per run.
+    if (!fb_tunnels_) fb_tunnels_ = host_sysctl("net.core.fb_tunnels_only_for_init_net");
+    if (*fb_tunnels_ != "-")
+        st->fb_tunnels = static_cast<unsigned>(parse_unsigned(*fb_tunnels_, "fb_tunnels"));
+    return *st;
+}
+
+}  // namespace vzlvs

@@ -289,8 +289,8 @@ ReadBeneath read_beneath(int root_fd, const std::string& root_name, const fs::pa
     }
     if (parts.empty()) return refuse("no file named");
     for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
-        const int next = ::openat(here(), parts[i].c_str(),
-                                  O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        const int next =
+            ::openat(here(), parts[i].c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (next < 0 && errno == ENOENT) return r;  // missing
         if (next < 0)
             return refuse(parts[i] + " is not a plain directory (" + errno_text(errno) + ")");
@@ -299,7 +299,8 @@ ReadBeneath read_beneath(int root_fd, const std::string& root_name, const fs::pa
     Fd f(::openat(here(), parts.back().c_str(),
                   O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
     if (f.get() < 0 && errno == ENOENT) return r;
-    if (f.get() < 0) return refuse("cannot open it without following a link (" + errno_text(errno) + ")");
+    if (f.get() < 0)
+        return refuse("cannot open it without following a link (" + errno_text(errno) + ")");
     struct stat st {};
     if (::fstat(f.get(), &st) != 0 || !S_ISREG(st.st_mode)) return refuse("not a regular file");
     struct statfs sfs {};

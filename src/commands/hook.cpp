@@ -129,8 +129,7 @@ void worker(const Config& cfg, const FlowOptions& opts, const ContainerConfig& c
     for (const auto& vip : v->vips) expected += conf.has_ip(vip);
     std::set<std::string> seen, proxied;
     const std::vector<OwnedVip> vips = owned_vips(*v);
-    bool done = expected == 0 ||
-                watch_net_events("", kRouteWatch, [&](const NetEvents& events) {
+    bool done = expected == 0 || watch_net_events("", kRouteWatch, [&](const NetEvents& events) {
                     Swept s = sweep_notified_leaks(seams.netlink(), cfg.node.venet, vips, events);
                     log_swept(s);
                     seen.insert(s.routed.begin(), s.routed.end());

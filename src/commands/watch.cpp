@@ -4,8 +4,9 @@
 // subscription (watch_net_events) and deletes a VIP's route on venet, and its proxy entries,
 // as soon as the route is notified; a notification of anything else costs a lookup in the
 // VIP set, no dump (tables are dumped only after subscribing and after an overrun). The wait
-// ends at the next pass's deadline or at once on SIGTERM/SIGINT. The pass takes each running container's lock and, if it is
-// still provisioned, guards its VIPs and runs the shared repair recipe (steps/repair.hpp).
+// ends at the next pass's deadline or at once on SIGTERM/SIGINT. The pass takes each running
+// container's lock and, if it is still provisioned, guards its VIPs and runs the shared repair
+// recipe (steps/repair.hpp).
 #include "commands/watch.hpp"
 
 #include <spdlog/spdlog.h>
@@ -48,7 +49,7 @@ class Watcher {
     void pass() {
         ++passes_;
         const auto started = clock::now();
-        Seams seams(cfg_);  // fresh each pass: no connection or cache outlives a failure
+        Seams seams(cfg_);         // fresh each pass: no connection or cache outlives a failure
         seams.cache_node_reads();  // one dump of each table per pass, not per CT
         Ctx ctx{cfg_, opts_, seams};
         Report report;
@@ -118,8 +119,8 @@ class Watcher {
             }
         }
         spdlog::debug("pass {} done in {} ms: {} repaired, {} failed", passes_,
-                      std::chrono::duration_cast<std::chrono::milliseconds>(took).count(),
-                      repaired, failed);
+                      std::chrono::duration_cast<std::chrono::milliseconds>(took).count(), repaired,
+                      failed);
     }
 
     const Config& cfg_;

@@ -1,8 +1,6 @@
 // Entry points of the config: reading the file, running the stages, reporting problems.
 #include "config/config.hpp"
 
-#include <set>
-
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -10,6 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <set>
 #include <tuple>
 
 #include "config/internal.hpp"

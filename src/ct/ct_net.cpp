@@ -162,7 +162,9 @@ std::string ct_net_script() {
     persist.pop_back();  // printf '%s\n' in the script gives it back
     if (persist.find('\'') != std::string::npos)
         throw Error("the in-CT sysctl file cannot be rendered into ct-net.sh: it has a quote");
-    return render_template("templates/ct-net.sh", {{"SYSCTLS", rows}, {"PERSIST_TEXT", persist}, {"PERSIST_FILE", kCtPersistFile}});
+    return render_template(
+        "templates/ct-net.sh",
+        {{"SYSCTLS", rows}, {"PERSIST_TEXT", persist}, {"PERSIST_FILE", kCtPersistFile}});
 }
 
 CtNetState ExecCtNet::run(const std::string& action, const std::string& ctid,

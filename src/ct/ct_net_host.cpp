@@ -5,16 +5,17 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <map>
-#include <memory>
 #include <cerrno>
 #include <cstring>
+#include <map>
+#include <memory>
 
 #include "base/files.hpp"
 #include "base/strings.hpp"
 #include "net/desired_sysctls.hpp"
 #include "net/netlink.hpp"
 #include "net/netlink_cache.hpp"
+#include "net/sysctl.hpp"
 
 namespace vzlvs {
 
@@ -22,13 +23,9 @@ namespace {
 
 constexpr const char* kTunnel = "tunl0";
 
-// "net.ipv4.conf.all.rp_filter" → "proc/sys/net/ipv4/conf/all/rp_filter".
-std::string proc_sys(const std::string& key) {
-    std::string rel = "proc/sys/" + key;
-    for (std::size_t i = 9; i < rel.size(); ++i)
-        if (rel[i] == '.') rel[i] = '/';
-    return rel;
-}
+// "net.ipv4.conf.all.rp_filter" → "proc/sys/net/ipv4/conf/all/rp_filter": net/sysctl.hpp's
+// path (device names with dots kept), relative, to be walked from a root.
+std::string proc_sys(const std::string& key) { return sysctl_path(key).relative_path().string(); }
 
 // sysctl KEY as this thread's network namespace shows it, the way the script's `cat` does:
 // trailing newline stripped, "-" when unreadable. Read through the CT's own /proc/sys when it
@@ -81,8 +78,8 @@ std::optional<CtNetState> read_ct_net_from_host(const std::string& netns_path,
                                                 const std::string& root_path) {
     const Dir root(root_path);
     if (root.fd() < 0)
-        throw Error("cannot open the container's root " + root_path + ": " +
-                    std::strerror(errno) + " (has it stopped?)");
+        throw Error("cannot open the container's root " + root_path + ": " + std::strerror(errno) +
+                    " (has it stopped?)");
     const ReadBeneath persisted =
         read_beneath(root.fd(), root_path, kCtPersistFile, kCtNetOutputMax);
     if (persisted.result == ReadBeneath::Result::refused) return std::nullopt;
@@ -129,8 +126,8 @@ CtNetState HostCtNet::observe(const std::string& ctid, const std::vector<std::st
     try {
         st = read_ct_net_from_host(proc + "/ns/net", proc + "/root");
     } catch (const std::exception& e) {
-        throw Error("in CT " + ctid + " (read from the host through pid " +
-                    std::to_string(*pid) + "): " + e.what());
+        throw Error("in CT " + ctid + " (read from the host through pid " + std::to_string(*pid) +
+                    "): " + e.what());
     }
     if (!st) return fallback_.observe(ctid, vips);
     // The node's own switch (the kernel keeps it for the initial namespace only): whether

@@ -55,7 +55,8 @@ std::optional<std::set<std::string>> parse_veinfo(const std::string& text) {
         std::istringstream words(line);
         std::string veid, cls, nproc;
         if (!(words >> veid)) continue;  // a blank line
-        if (!(words >> cls >> nproc) || !all_digits(veid) || !all_digits(nproc)) return std::nullopt;
+        if (!(words >> cls >> nproc) || !all_digits(veid) || !all_digits(nproc))
+            return std::nullopt;
         if (veid != "0") running.insert(veid);
     }
     return running;

@@ -3,8 +3,8 @@
 #include "ct/vzctl.hpp"
 
 #include <signal.h>
-#include <unistd.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cctype>
 #include <filesystem>
@@ -330,12 +330,13 @@ CtConfig Vzctl::config(const std::string& ctid) {
 }
 
 CtConfig Vzctl::read_config(const std::string& id, ConfRules rules) {
-    if (!cache_reads_) return read_ct_config(conf_dir_, id, conf_dir_.parent_path() / "vz.conf", rules);
+    if (!cache_reads_)
+        return read_ct_config(conf_dir_, id, conf_dir_.parent_path() / "vz.conf", rules);
     auto it = configs_.find(id);
     if (it == configs_.end())
         it = configs_
-                 .emplace(id, read_ct_config(conf_dir_, id, conf_dir_.parent_path() / "vz.conf",
-                                             rules))
+                 .emplace(id,
+                          read_ct_config(conf_dir_, id, conf_dir_.parent_path() / "vz.conf", rules))
                  .first;
     return it->second;
 }

@@ -76,8 +76,9 @@ class GorbDirector final : public Director {
         const auto got = fetch(backend_path(spec), ctx);
         // Not registered: the PUT itself says whether the service is there (404), so a
         // registration costs two requests however many backends the service has.
-        const auto d = got ? registered_diff(*got, spec, ctx)
-                           : BackendDiff{DiffKind::missing, "backend " + spec.id + " is not registered"};
+        const auto d =
+            got ? registered_diff(*got, spec, ctx)
+                : BackendDiff{DiffKind::missing, "backend " + spec.id + " is not registered"};
         switch (d.kind) {
             case DiffKind::ok:
                 return Change::unchanged;

@@ -10,8 +10,8 @@
 #include <sys/socket.h>
 
 #include <algorithm>
-#include <functional>
 #include <exception>
+#include <functional>
 
 #include "net/netlink_socket.hpp"
 
@@ -163,8 +163,7 @@ class LibnlNetlink : public Netlink {
         for (nl_object* o = nl_cache_get_first(raw); o; o = nl_cache_get_next(o)) {
             auto* r = reinterpret_cast<rtnl_route*>(o);
             nl_addr* dst = rtnl_route_get_dst(r);
-            if (!dst || nl_addr_get_prefixlen(dst) != 32 ||
-                (want && nl_addr_cmp(dst, want) != 0)) {
+            if (!dst || nl_addr_get_prefixlen(dst) != 32 || (want && nl_addr_cmp(dst, want) != 0)) {
                 continue;
             }
             RouteInfo info;

@@ -88,8 +88,7 @@ void CachingNetlink::delete_route(const RouteInfo& route) {
     in_.delete_route(route);
 }
 
-void CachingNetlink::add_host_route(const std::string& ip, const std::string& dev,
-                                    unsigned table) {
+void CachingNetlink::add_host_route(const std::string& ip, const std::string& dev, unsigned table) {
     forget();
     in_.add_host_route(ip, dev, table);
 }

@@ -1,9 +1,9 @@
+#include <arpa/inet.h>
 #include <linux/neighbour.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <netlink/errno.h>
 #include <poll.h>
-#include <arpa/inet.h>
 #include <sys/socket.h>
 
 #include <algorithm>

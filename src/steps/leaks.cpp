@@ -55,8 +55,8 @@ void delete_proxy(Netlink& nl, const std::string& vip, const std::string& scope,
         s.outcomes.push_back({scope, kProxyLeakStepName, Status::changed, "deleted " + what});
         s.proxied.insert(vip);
     } catch (const std::exception& e) {
-        s.outcomes.push_back({scope, kProxyLeakStepName, Status::failed,
-                              "cannot delete " + what + ": " + e.what()});
+        s.outcomes.push_back(
+            {scope, kProxyLeakStepName, Status::failed, "cannot delete " + what + ": " + e.what()});
     }
 }
 
@@ -75,8 +75,8 @@ Swept sweep_leaks(Netlink& nl, const std::string& venet, const std::vector<Owned
     return s;
 }
 
-Swept sweep_notified_leaks(Netlink& nl, const std::string& venet,
-                           const std::vector<OwnedVip>& vips, const NetEvents& events) {
+Swept sweep_notified_leaks(Netlink& nl, const std::string& venet, const std::vector<OwnedVip>& vips,
+                           const NetEvents& events) {
     if (events.resync) {
         CachingNetlink once(nl);
         return sweep_leaks(once, venet, vips);
@@ -105,7 +105,8 @@ Swept sweep_notified_leaks(Netlink& nl, const std::string& venet,
     if (!routed_now.empty()) {
         CachingNetlink once(nl);  // one proxy dump for every VIP routed in this batch
         for (const auto& vip : routed_now)
-            for (const auto& p : once.proxy_neighbours(vip)) delete_proxy(once, vip, scope_of[vip], p, s);
+            for (const auto& p : once.proxy_neighbours(vip))
+                delete_proxy(once, vip, scope_of[vip], p, s);
     }
     return s;
 }

@@ -49,8 +49,8 @@ Swept sweep_leaks(Netlink& nl, const std::string& venet, const std::vector<Owned
 // VIP on venet is deleted as notified, and then — the kernel sends nothing for proxy entries
 // — that VIP's proxy entries are looked up; a notified proxy entry for a VIP is deleted. A
 // resync sweeps every VIP, with one dump of each table.
-Swept sweep_notified_leaks(Netlink& nl, const std::string& venet,
-                           const std::vector<OwnedVip>& vips, const NetEvents& events);
+Swept sweep_notified_leaks(Netlink& nl, const std::string& venet, const std::vector<OwnedVip>& vips,
+                           const NetEvents& events);
 
 // The two leak steps of one container: observe what is there, delete it.
 std::vector<Step> ct_host_cleanup_steps(Ctx& ctx, std::shared_ptr<CtView> v);

@@ -74,9 +74,9 @@ TEST(DirectorBench, DISABLED_RegisterNBackendsAgainstOneCurlEach) {
         t0 = clock::now();
         for (int i = 0; i < n; ++i) {
             const BackendSpec b = bench_backend("bench-b", i);
-            const RunResult r =
-                runner->run({"curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "-X", "PUT",
-                             "--data-binary", gorb_backend_body(b), srv.url() + gorb::backend_path(b)});
+            const RunResult r = runner->run({"curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}",
+                                             "-X", "PUT", "--data-binary", gorb_backend_body(b),
+                                             srv.url() + gorb::backend_path(b)});
             ASSERT_EQ(r.out, "200") << r.err;
         }
         const double curl_ms = ms_since(t0);

@@ -462,7 +462,8 @@ TEST_F(WatchTest, ConvergedNodeIsLeftAlone) {
     const auto m = w->mark();
     const long pass4 = w->wait_line("debug: pass 4 done in ", m);
     ASSERT_GE(pass4, 0) << w->log();
-    EXPECT_THAT(w->lines().at(static_cast<std::size_t>(pass4)), HasSubstr(" ms: 0 repaired, 0 failed"))
+    EXPECT_THAT(w->lines().at(static_cast<std::size_t>(pass4)),
+                HasSubstr(" ms: 0 repaired, 0 failed"))
         << w->log();
     for (const auto& l : w->lines()) {
         EXPECT_EQ(l.find("repaired:"), std::string::npos) << l;

@@ -331,9 +331,8 @@ std::string VzlvsNode::config_text(const std::string& body, const ConfigOptions&
         "vz_conf_dir = " +
         r + "/etc/vz/conf\n" + "state_dir = " + state_dir() + "\n" +
         "sysctl_dir = " + sysctl_dir() + "\n" + "modules_load_dir = " + modules_load_dir() + "\n" +
-        "sysconfig_modules_dir = " + r + "/etc/sysconfig/modules\n" + "runtime_root = " + r +
-        "\n" + "restart = " + opts.restart +
-        "\n" + opts.node_extra + "\n";
+        "sysconfig_modules_dir = " + r + "/etc/sysconfig/modules\n" + "runtime_root = " + r + "\n" +
+        "restart = " + opts.restart + "\n" + opts.node_extra + "\n";
     if (opts.director && director_)
         text += "[director]\nurl = " + director_->url() + "\ndrain = 100ms\n\n";
     return text + body;

@@ -81,6 +81,9 @@ class Watcher {
             spdlog::debug("{}: busy, retried at the next pass: {}", v->scope(), e.what());
             return;
         }
+        // The node's tables were read once for the pass; a step that finds them wrong reads
+        // them again before it changes anything (this CT's hook may have acted since).
+        runner.confirm_fresh([v] { v->changed(); });
         // Only what provision set up is kept up, decided under the lock: watch never undoes
         // a deprovision, nor jumps ahead of a provision, nor guards a VIP no CT holds.
         if (repair_if_provisioned(ctx, runner, v, true) == Repair::not_provisioned)

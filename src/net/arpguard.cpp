@@ -144,13 +144,15 @@ std::unique_ptr<ArpGuard> with_why(std::unique_ptr<ArpGuard> g, std::string why)
 
 std::unique_ptr<ArpGuard> tc_guard(ProcessRunner& runner, const std::string& because) {
     using namespace arpguard_detail;
-    const TcFlavor f = detect_tc_flavor();
-    return with_why(make_tc_guard(runner, f),
-                    "tc" + because +
-                        (f == TcFlavor::clsact
-                             ? "; u32 filters with gact drop on clsact (Linux >= 4.5)"
-                             : "; u32 filters with gact drop on a prio root qdisc and the ingress "
-                               "qdisc (this kernel is older than 4.5, which brought clsact)"));
+    const TcFlavor f = probe_tc_flavor(runner);
+    return with_why(
+        make_tc_guard(runner, f),
+        "tc" + because +
+            (f == TcFlavor::clsact
+                 ? "; u32 filters with gact drop on clsact (this kernel has it)"
+                 : "; u32 filters with gact drop on prio qdiscs in place of the default "
+                   "ones (per queue under an mq root) and the ingress qdisc (this "
+                   "kernel has no clsact)"));
 }
 
 // autodetect, asking the kernel (nft -c of an egress chain; a gact add/delete).
@@ -188,10 +190,17 @@ std::unique_ptr<ArpGuard> make_arp_guard(ProcessRunner& runner, ArpGuardBackend 
         const std::string why =
             (*hit)[1] + " (probed at this boot; cached in " + cache.string() + ")";
         if ((*hit)[0] == "nft") return with_why(make_nft_guard(runner), why);
-        if ((*hit)[0] == "tc") return with_why(make_tc_guard(runner, detect_tc_flavor()), why);
+        if ((*hit)[0] == "tc" && hit->size() >= 3 && ((*hit)[2] == "clsact" || (*hit)[2] == "prio"))
+            return with_why(
+                make_tc_guard(runner, (*hit)[2] == "clsact" ? TcFlavor::clsact : TcFlavor::prio),
+                why);
     }
     auto guard = probe_arp_guard(runner);
-    write_probe_cache(cache, key, {to_string(guard->backend()), guard->why()});
+    // tc's why says which flavour it probed; the third field keeps it for the next run.
+    std::vector<std::string> entry{to_string(guard->backend()), guard->why()};
+    if (guard->backend() == ArpGuardBackend::tc)
+        entry.push_back(guard->why().find("on clsact") != std::string::npos ? "clsact" : "prio");
+    write_probe_cache(cache, key, entry);
     return guard;
 }
 

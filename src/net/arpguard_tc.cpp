@@ -5,10 +5,9 @@
 // `protocol arp`): htype 0, ptype 2, hlen 4, plen 5, op 6, sha 8, spa 14, tha 18, tpa 24.
 // iproute2 accepts `match u32` only at offsets that are multiples of 4, so the sender IP at 14
 // is matched as two u16 halves (tc prints them back as words at 12 and 16).
-#include <sys/utsname.h>
-
 #include <algorithm>
 #include <cstdio>
+#include <optional>
 #include <sstream>
 
 #include "base/process.hpp"
@@ -38,7 +37,7 @@ std::string word_to_ip(unsigned w) {
 
 const unsigned kEthIpv4 = 0x00010800;  // htype 1 (Ethernet), ptype 0x0800 (IPv4)
 
-std::vector<std::string> filter_head(TcFlavor f, const std::string& dev, bool egress) {
+std::vector<std::string> filter_head(const std::string& dev, const std::string& parent) {
     check_uplink_name(dev);
     return {"tc",
             "filter",
@@ -46,7 +45,7 @@ std::vector<std::string> filter_head(TcFlavor f, const std::string& dev, bool eg
             "dev",
             dev,
             "parent",
-            egress ? tc_egress_parent(f) : tc_ingress_parent(f),
+            parent,
             "protocol",
             "arp",
             "pref",
@@ -79,16 +78,120 @@ void decode(TcFilter& f) {
 
 }  // namespace
 
-TcFlavor tc_flavor_for_kernel(const std::string& release) {
-    unsigned major = 0, minor = 0;
-    if (std::sscanf(release.c_str(), "%u.%u", &major, &minor) != 2) return TcFlavor::prio;
-    return (major > 4 || (major == 4 && minor >= 5)) ? TcFlavor::clsact : TcFlavor::prio;
+TcFlavor probe_tc_flavor(ProcessRunner& runner) {
+    // Asking the kernel, not its version: RHEL-style kernels backport, and a 3.10 with clsact
+    // must get it (a prio root would reorder nothing but would stand in for the NIC's mq).
+    RunOptions o;
+    o.timeout = std::chrono::seconds(30);
+    auto r = runner.run({"tc", "qdisc", "add", "dev", "lo", "clsact"}, o);
+    if (r.ok()) {
+        runner.run({"tc", "qdisc", "del", "dev", "lo", "clsact"}, o);
+        return TcFlavor::clsact;
+    }
+    // lo already has one (someone's BPF): the kernel has it.
+    if (r.err.find("Exclusivity") != std::string::npos || r.err.find("exists") != std::string::npos)
+        return TcFlavor::clsact;
+    return TcFlavor::prio;
 }
 
-TcFlavor detect_tc_flavor() {
-    utsname u{};
-    uname(&u);
-    return tc_flavor_for_kernel(u.release);
+std::vector<TcQdisc> parse_tc_qdiscs(const std::string& text) {
+    std::vector<TcQdisc> out;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) {
+        std::istringstream w(line);
+        std::string q, kind, handle, devkw, dev, where;
+        if (!(w >> q >> kind >> handle >> devkw >> dev >> where) || q != "qdisc" || devkw != "dev")
+            continue;
+        TcQdisc d{kind, handle, dev, where};
+        if (where == "parent") {
+            w >> d.parent;
+            if (d.parent == "ffff:fff1") d.parent = "ingress";
+        }
+        out.push_back(d);
+    }
+    return out;
+}
+
+namespace {
+
+// "1:3" → 3; "" when the class is not a minor of the given major handle ("1:").
+std::optional<unsigned> child_of(const std::string& parent, const std::string& major) {
+    auto colon = major.find(':');
+    if (colon == std::string::npos || parent.rfind(major.substr(0, colon + 1), 0) != 0)
+        return std::nullopt;
+    unsigned n = 0;
+    if (std::sscanf(parent.c_str() + colon + 1, "%x", &n) != 1 || n == 0) return std::nullopt;
+    return n;
+}
+
+std::string mq_child_handle(unsigned queue) {
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "%x:", kMqChildMajor + queue);
+    return buf;
+}
+
+const TcQdisc* root_of(const std::string& dev, const std::vector<TcQdisc>& qdiscs) {
+    for (const auto& q : qdiscs)
+        if (q.dev == dev && q.parent == "root") return &q;
+    return nullptr;
+}
+
+}  // namespace
+
+std::vector<std::string> tc_egress_parents(TcFlavor f, const std::string& dev,
+                                           const std::vector<TcQdisc>& qdiscs) {
+    std::vector<std::string> out;
+    for (const auto& q : qdiscs) {
+        if (q.dev != dev) continue;
+        if (f == TcFlavor::clsact) {
+            if (q.kind == "clsact") out.push_back(tc_egress_parent(f));
+            continue;
+        }
+        if (q.kind != "prio") continue;
+        if (q.parent == "root" && q.handle == "1:") out.push_back(q.handle);
+        const TcQdisc* root = root_of(dev, qdiscs);
+        if (root && root->kind == "mq" && q.parent != "root") {
+            auto n = child_of(q.parent, root->handle);
+            if (n && q.handle == mq_child_handle(*n)) out.push_back(q.handle);
+        }
+    }
+    return out;
+}
+
+std::vector<std::vector<std::string>> plan_tc_prio_egress(const std::string& dev,
+                                                          const std::vector<TcQdisc>& qdiscs,
+                                                          std::vector<std::string>* parents) {
+    check_uplink_name(dev);
+    std::vector<std::vector<std::string>> cmds;
+    const TcQdisc* root = root_of(dev, qdiscs);
+    if (!root || root->kind != "mq") {
+        cmds.push_back(render_tc_qdisc(TcFlavor::prio, dev, true));
+        parents->push_back("1:");
+        return cmds;
+    }
+    for (const auto& q : qdiscs) {
+        if (q.dev != dev || q.parent == "root" || q.parent == "ingress") continue;
+        auto n = child_of(q.parent, root->handle);
+        if (!n) continue;
+        const std::string h = mq_child_handle(*n);
+        if (q.kind == "prio" && q.handle == h) {
+            parents->push_back(h);
+            continue;
+        }
+        if (q.kind != "pfifo_fast" || q.handle != "0:")  // only pfifo_fast is what prio is
+            throw Error("ARP guard: " + dev + "'s queue " + q.parent + " has " +
+                        (q.handle == "0:" ? "the kernel's default " : "a chosen ") + q.kind +
+                        " qdisc; without clsact vzlvs could filter there only by replacing it "
+                        "with prio, which queues like pfifo_fast and nothing else, so nothing was "
+                        "changed (docs/arp-guard.md)");
+        if (*n + kMqChildMajor > 0xffff)
+            throw Error("ARP guard: " + dev + " has more queues than vzlvs can give a handle");
+        cmds.push_back({"tc", "qdisc", "add", "dev", dev, "parent", q.parent, "handle", h, "prio"});
+        parents->push_back(h);
+    }
+    if (parents->empty())
+        throw Error("ARP guard: " + dev + "'s mq root lists no queue to filter on");
+    return cmds;
 }
 
 std::string tc_egress_parent(TcFlavor f) { return f == TcFlavor::clsact ? "ffff:fff3" : "1:"; }
@@ -104,9 +207,10 @@ std::vector<std::string> render_tc_qdisc(TcFlavor f, const std::string& dev, boo
 }
 
 std::vector<std::string> render_tc_egress_filter(TcFlavor f, const std::string& dev,
-                                                 const std::string& vip) {
+                                                 const std::string& vip,
+                                                 const std::string& parent) {
     unsigned w = vip_word(vip);
-    auto a = filter_head(f, dev, true);
+    auto a = filter_head(dev, parent.empty() ? tc_egress_parent(f) : parent);
     for (const auto& s :
          {std::string("match"), std::string("u16"), hex(w >> 16, 4), std::string("0xffff"),
           std::string("at"), std::string("14"), std::string("match"), std::string("u16"),
@@ -120,7 +224,7 @@ std::vector<std::string> render_tc_egress_filter(TcFlavor f, const std::string& 
 std::vector<std::string> render_tc_ingress_filter(TcFlavor f, const std::string& dev,
                                                   const std::string& vip) {
     unsigned w = vip_word(vip);
-    auto a = filter_head(f, dev, false);
+    auto a = filter_head(dev, tc_ingress_parent(f));
     for (const auto& s :
          {std::string("match"), std::string("u16"), std::string("0x0001"), std::string("0xffff"),
           std::string("at"), std::string("6"), std::string("match"), std::string("u32"), hex(w, 8),
@@ -195,19 +299,22 @@ class TcArpGuard : public ArpGuard {
 
     GuardState observe() override {
         GuardState st;
-        for (const auto& [dev, filters] : ours()) {
-            std::set<std::string> eg, in;
-            for (const auto& f : filters) {
+        for (const auto& [dev, d] : ours()) {
+            // A VIP is guarded on dev when every egress qdisc of ours and the ingress drop it.
+            std::map<std::string, std::set<std::string>> eg;  // VIP → egress parents
+            std::set<std::string> in;
+            for (const auto& f : d.filters) {
                 if (!f.drop || f.vip.empty()) {
                     st.damaged.insert(dev);
                     continue;
                 }
-                (f.egress ? eg : in).insert(f.vip);
+                if (f.egress) eg[f.vip].insert(f.parent);
+                if (f.ingress) in.insert(f.vip);
                 st.vips.insert(f.vip);
             }
-            for (const auto& v : eg) {
-                if (in.count(v)) st.devices[dev].insert(v);
-            }
+            for (const auto& [v, parents] : eg)
+                if (in.count(v) && parents.size() == d.egress_parents.size())
+                    st.devices[dev].insert(v);
         }
         return st;
     }
@@ -217,38 +324,56 @@ class TcArpGuard : public ArpGuard {
         std::vector<std::string> want;
         for (const auto& v : vips) want.push_back(check_vip(v));
         for (const auto& d : uplinks) check_uplink_name(d);
-        auto have = ours();
+        const auto qdiscs = list_qdiscs();
+        auto have = ours(qdiscs);
         std::vector<std::string> fresh;  // uplinks without our filters yet: they must exist
         for (const auto& d : uplinks)
             if (!have.count(d)) fresh.push_back(d);
         require_devices(runner_, fresh);
-        auto qdiscs = qdisc_devices();
         GuardChanges ch;
-        std::vector<std::vector<std::string>> cmds;
+        std::vector<std::vector<std::string>> cmds;  // all planned before the first change
         std::set<std::string> seen;
         for (const auto& dev : uplinks) {
             if (!seen.insert(dev).second) continue;
-            const auto& filters = have[dev];
-            bool touched = false;
-            if (!qdiscs.count(dev)) {
-                cmds.push_back(render_tc_qdisc(flavor_, dev, true));
-                if (flavor_ == TcFlavor::prio) cmds.push_back(render_tc_qdisc(flavor_, dev, false));
+            const auto& d = have[dev];
+            std::vector<std::string> parents = d.egress_parents;
+            if (parents.empty()) {
+                if (flavor_ == TcFlavor::clsact) {
+                    cmds.push_back(render_tc_qdisc(flavor_, dev, true));
+                    parents.push_back(tc_egress_parent(flavor_));
+                } else {
+                    parents.clear();
+                    for (auto& c : plan_tc_prio_egress(dev, qdiscs, &parents)) cmds.push_back(c);
+                }
             }
+            if (flavor_ == TcFlavor::prio && !has_ingress(dev, qdiscs))
+                cmds.push_back(render_tc_qdisc(flavor_, dev, false));
+            bool touched = false;
             for (const auto& vip : want) {
-                auto present = [&](bool egress) {
-                    for (const auto& f : filters) {
-                        if (f.drop && f.vip == vip && f.egress == egress) return true;
+                auto present = [&](bool egress, const std::string& parent) {
+                    for (const auto& f : d.filters) {
+                        if (f.drop && f.vip == vip && f.egress == egress &&
+                            (!egress || f.parent == parent))
+                            return true;
                     }
                     return false;
                 };
-                if (!present(true)) cmds.push_back(render_tc_egress_filter(flavor_, dev, vip));
-                if (!present(false)) cmds.push_back(render_tc_ingress_filter(flavor_, dev, vip));
-                if (!present(true) || !present(false)) {
+                bool added = false;
+                for (const auto& p : parents) {
+                    if (present(true, p)) continue;
+                    cmds.push_back(render_tc_egress_filter(flavor_, dev, vip, p));
+                    added = true;
+                }
+                if (!present(false, "")) {
+                    cmds.push_back(render_tc_ingress_filter(flavor_, dev, vip));
+                    added = true;
+                }
+                if (added) {
                     touched = true;
                     ch.added_vips.push_back(vip);
                 }
             }
-            if (touched && filters.empty()) ch.added_devices.push_back(dev);
+            if (touched && d.filters.empty()) ch.added_devices.push_back(dev);
         }
         std::sort(ch.added_vips.begin(), ch.added_vips.end());
         ch.added_vips.erase(std::unique(ch.added_vips.begin(), ch.added_vips.end()),
@@ -260,8 +385,8 @@ class TcArpGuard : public ArpGuard {
     bool remove_vip(const std::string& vip) override {
         std::string c = check_vip(vip);
         bool any = false;
-        for (const auto& [dev, filters] : ours()) {
-            for (const auto& f : filters) {
+        for (const auto& [dev, d] : ours()) {
+            for (const auto& f : d.filters) {
                 if (f.vip != c) continue;
                 must(render_tc_delete(dev, f), "delete an ARP drop filter");
                 any = true;
@@ -272,10 +397,10 @@ class TcArpGuard : public ArpGuard {
 
     bool remove_all() override {
         bool any = false;
-        // Only our pref goes; the qdisc may carry other filters, so it stays.
-        for (const auto& [dev, filters] : ours()) {
+        // Only our pref goes; the qdiscs may carry other filters, so they stay.
+        for (const auto& [dev, d] : ours()) {
             std::set<std::string> parents;
-            for (const auto& f : filters) parents.insert(f.parent);
+            for (const auto& f : d.filters) parents.insert(f.parent);
             for (const auto& p : parents) {
                 must({"tc", "filter", "del", "dev", dev, "parent", p, "protocol", "arp", "pref",
                       std::to_string(kTcPref)},
@@ -287,6 +412,13 @@ class TcArpGuard : public ArpGuard {
     }
 
   private:
+    // One device as the guard sees it: where its filters hang and which of ours are there.
+    struct Device {
+        std::vector<std::string> egress_parents;
+        bool ingress_qdisc = false;  // prio flavour: the ingress qdisc exists
+        std::vector<TcFilter> filters;
+    };
+
     RunResult run(const std::vector<std::string>& argv) {
         RunOptions o;
         o.timeout = std::chrono::seconds(30);
@@ -308,42 +440,48 @@ class TcArpGuard : public ArpGuard {
         throw Error("ARP guard: could not " + what + ": " + describe_argv(argv) + ": " + e + hint);
     }
 
-    // Devices with the qdisc our filters hang on.
-    std::set<std::string> qdisc_devices() {
-        auto r = run({"tc", "qdisc", "show"});
-        if (!r.ok()) throw Error("cannot list qdiscs (tc qdisc show): " + r.err);
-        std::set<std::string> devs;
-        std::istringstream in(r.out);
-        for (std::string line; std::getline(in, line);) {
-            // "qdisc clsact ffff: dev eth0 parent ffff:fff1"
-            std::istringstream w(line);
-            std::string q, kind, handle, devkw, dev;
-            w >> q >> kind >> handle >> devkw >> dev;
-            bool want =
-                flavor_ == TcFlavor::clsact ? kind == "clsact" : (kind == "prio" && handle == "1:");
-            if (devkw == "dev" && want) devs.insert(dev);
-        }
-        return devs;
+    static bool has_ingress(const std::string& dev, const std::vector<TcQdisc>& qdiscs) {
+        for (const auto& q : qdiscs)
+            if (q.dev == dev && q.kind == "ingress") return true;
+        return false;
     }
 
-    std::map<std::string, std::vector<TcFilter>> ours() {
-        std::map<std::string, std::vector<TcFilter>> out;
-        std::set<std::string> seen;
-        for (const auto& dev : qdisc_devices()) {
-            for (const auto& parent : {tc_egress_parent(flavor_), tc_ingress_parent(flavor_)}) {
+    std::vector<TcQdisc> list_qdiscs() {
+        auto r = run({"tc", "qdisc", "show"});
+        if (!r.ok()) throw Error("cannot list qdiscs (tc qdisc show): " + r.err);
+        return parse_tc_qdiscs(r.out);
+    }
+
+    std::map<std::string, Device> ours() { return ours(list_qdiscs()); }
+
+    // Devices with a qdisc our filters hang on, and our filters there.
+    std::map<std::string, Device> ours(const std::vector<TcQdisc>& qdiscs) {
+        std::map<std::string, Device> out;
+        std::set<std::string> devs;
+        for (const auto& q : qdiscs) devs.insert(q.dev);
+        for (const auto& dev : devs) {
+            Device d;
+            d.egress_parents = tc_egress_parents(flavor_, dev, qdiscs);
+            if (d.egress_parents.empty()) continue;
+            d.ingress_qdisc = has_ingress(dev, qdiscs);
+            std::vector<std::string> asked = d.egress_parents;
+            if (flavor_ == TcFlavor::clsact || d.ingress_qdisc)
+                asked.push_back(tc_ingress_parent(flavor_));
+            std::set<std::string> seen;
+            for (const auto& parent : asked) {
                 auto r = run({"tc", "filter", "show", "dev", dev, "parent", parent});
-                if (!r.ok()) continue;  // prio flavour: the ingress qdisc may be absent
+                if (!r.ok()) continue;
                 for (auto& f : parse_tc_filters(r.out, parent)) {
                     if (f.pref != kTcPref) continue;
                     // A clsact dump lists the filters of both directions whatever parent is
                     // asked for, so the direction comes from what the filter matches.
-                    if (f.egress) f.parent = tc_egress_parent(flavor_);
+                    if (flavor_ == TcFlavor::clsact && f.egress)
+                        f.parent = tc_egress_parent(flavor_);
                     if (f.ingress) f.parent = tc_ingress_parent(flavor_);
-                    if (seen.insert(dev + " " + f.parent + " " + f.handle).second) {
-                        out[dev].push_back(f);
-                    }
+                    if (seen.insert(f.parent + " " + f.handle).second) d.filters.push_back(f);
                 }
             }
+            out[dev] = std::move(d);
         }
         return out;
     }

@@ -26,7 +26,7 @@ bool still_provisioned(CtView& v) {
 
 Repair repair_if_provisioned(Ctx& ctx, StepRunner& runner, const std::shared_ptr<CtView>& v,
                              bool guard) {
-    v->changed();  // whatever was read before the lock is stale
+    v->reread();  // whatever was read of the CT before the lock is stale
     if (!v->status().running) return Repair::not_running;
     if (!still_provisioned(*v)) return Repair::not_provisioned;
     if (guard && !runner.run(arp_guard_step(ctx, v->vips))) return Repair::done;

@@ -46,6 +46,11 @@ bool StepRunner::run(const Step& step) {
     Outcome out{step.scope, step.name, Status::ok, "", ""};
     std::string error;
     Observation seen = guarded(step.observe, error, report_);
+    if (confirm_fresh_ && (!error.empty() || !seen.holding())) {
+        confirm_fresh_();
+        error.clear();
+        seen = guarded(step.observe, error, report_);
+    }
     if (!error.empty()) {
         out.status = Status::failed;
         out.detail = "cannot observe: " + error;

@@ -78,11 +78,16 @@ class StepRunner {
     // Called after every apply, whatever its outcome: reads a run caches
     // (Seams::cache_node_reads) are stale once anything may have changed.
     void after_apply(std::function<void()> f) { after_apply_ = std::move(f); }
+    // Called when a step does not hold, before anything is changed or reported: drops reads
+    // that may be older than another process's change, and the step is looked at again. A
+    // watch pass reads the node once for every CT; a CT's own hook may have repaired it since.
+    void confirm_fresh(std::function<void()> f) { confirm_fresh_ = std::move(f); }
 
   private:
     Report& report_;
     bool dry_run_;
     std::function<void()> after_apply_;
+    std::function<void()> confirm_fresh_;
 };
 
 }  // namespace vzlvs

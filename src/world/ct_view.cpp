@@ -21,6 +21,13 @@ void CtView::changed() {
     ctx_.seams.forget_node_reads();
 }
 
+void CtView::reread() {
+    conf_.reset();
+    status_.reset();
+    net_.reset();
+    ctx_.seams.forget_ct_reads();
+}
+
 const CtStatus& CtView::status() {
     if (!status_) status_ = ctx_.seams.containers().status(ct.ctid);
     return *status_;

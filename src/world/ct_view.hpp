@@ -23,6 +23,10 @@ class CtView {
     const CtNetState& net();     // in-CT observation; requires running
     // A step changed the container: what it and the node showed may differ now.
     void changed();
+    // Another process may have changed the container (read again under its lock): its own
+    // reads and its config and state go; the node's tables stay, since a step that finds them
+    // wrong looks again (StepRunner::confirm_fresh) and rereading them per CT costs N².
+    void reread();
     void set_net(CtNetState s) { net_ = std::move(s); }
 
   private:

@@ -27,14 +27,22 @@ Netlink& Seams::netlink() {
 
 void Seams::forget_node_reads() {
     if (cached_netlink_) cached_netlink_->forget();
+    if (cached_guard_) cached_guard_->forget();
+    if (p_.containers) p_.containers->forget_reads();
+}
+
+void Seams::forget_ct_reads() {
     if (p_.containers) p_.containers->forget_reads();
 }
 
 ArpGuard& Seams::guard() {
-    return use(p_.guard, guard_, [this] {
+    ArpGuard& g = use(p_.guard, guard_, [this] {
         return make_arp_guard(runner(), ArpGuardBackend::autodetect,
                               cfg_.node.state_dir / "arpguard-backend");
     });
+    if (!cache_node_reads_) return g;
+    if (!cached_guard_) cached_guard_ = std::make_unique<CachingArpGuard>(g);
+    return *cached_guard_;
 }
 
 CtNet& Seams::ct_net() {

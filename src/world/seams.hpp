@@ -12,6 +12,7 @@
 #include "ct/manager.hpp"
 #include "director/director.hpp"
 #include "net/arpguard.hpp"
+#include "net/arpguard_cache.hpp"
 #include "net/netlink.hpp"
 #include "net/netlink_cache.hpp"
 
@@ -33,11 +34,13 @@ class Seams {
     explicit Seams(const Config& cfg) : cfg_(cfg) {}
     Seams(const Config& cfg, Parts lent) : cfg_(cfg), p_(lent), director_made_(lent.director) {}
 
-    // One-shot commands: node reads (netlink tables) are made once and reused until
+    // One-shot commands: node reads (netlink tables, the ARP guard) are made once and reused until
     // forget_node_reads(), which every change calls. Before the first netlink() use; a
     // long-running caller (hook worker, watch) leaves it off and reads afresh each time.
     void cache_node_reads() { cache_node_reads_ = true; }
     void forget_node_reads();
+    // Only the container manager's reads (configs, running state).
+    void forget_ct_reads();
 
     ProcessRunner& runner();
     ContainerManager& containers();
@@ -61,6 +64,7 @@ class Seams {
     bool director_made_ = false;
     bool cache_node_reads_ = false;
     std::unique_ptr<CachingNetlink> cached_netlink_;
+    std::unique_ptr<CachingArpGuard> cached_guard_;
     std::unique_ptr<ProcessRunner> runner_;
     std::unique_ptr<ContainerManager> containers_;
     std::unique_ptr<Netlink> netlink_;

@@ -34,20 +34,7 @@ conf=$root/vzlvs.conf
 "$vzlvs" -q -c "$conf" config >/dev/null 2>&1 || sed -i '/^runtime_root = /d' "$conf"
 ip netns exec "$node" "$vzlvs" -q -c "$conf" provision >/dev/null || true
 
-# lifetimes FILE: prints the VIP route's lifetimes (ms), one per add/delete pair.
-lifetimes() {
-    awk -v vip="$vip" '
-        function ts(s) { gsub(/[\[\]]/, "", s); split(s, a, "T"); split(a[2], t, ":");
-                         return (t[1] * 3600 + t[2] * 60 + t[3]) * 1000 }
-        $0 ~ " " vip " dev venet0" {
-            if ($2 == "Deleted") { if (added != "") { printf "%.3f\n", ts($1) - added; added = "" } }
-            else added = ts($1)
-        }' "$1"
-}
-stats() {
-    sort -n | awk '{ v[NR] = $1 } END { if (NR) printf "n=%d min=%.2f p50=%.2f p99=%.2f max=%.2f ms\n",
-        NR, v[1], v[int((NR + 1) / 2)], v[int(NR * 0.99 + 0.999)], v[NR] }'
-}
+source "$here/tests/bench/lifetimes.sh"
 
 measure() { # label
     local log=$root/monitor.$1
@@ -60,7 +47,7 @@ measure() { # label
         [[ $1 == article ]] && while ip -n "$node" route show "$vip" | grep -q venet0; do sleep 0.2; done
     done
     kill "$mon_pid"; wait "$mon_pid" 2>/dev/null || true; mon_pid=""
-    printf '%-8s route lifetime: ' "$1"; lifetimes "$log" | stats
+    printf '%-8s route lifetime: ' "$1"; route_lifetimes "$log" "$vip" | percentiles
 }
 
 measure vzlvs
@@ -98,4 +85,4 @@ for ((i = 0; i < runs; i++)); do
     ip netns exec "$node" env -i VEID=101 "$vzlvs" -c "$conf" hook mount
     e=$(date +%s%N)
     echo "$(((e - s) / 1000))" | awk '{ printf "%.3f\n", $1 / 1000 }'
-done | stats | sed 's/^/hook mount returns after (incl. ip netns exec): /'
+done | percentiles | sed 's/^/hook mount returns after (incl. ip netns exec): /'

@@ -129,11 +129,62 @@ TEST(ArpGuardTc, RendersFiltersWithSenderIpAsTwoAlignedHalves) {
     EXPECT_THROW(render_tc_egress_filter(TcFlavor::clsact, "eth 0", "10.0.0.5"), UsageError);
 }
 
-TEST(ArpGuardTc, FlavourFollowsTheKernel) {
-    EXPECT_EQ(tc_flavor_for_kernel("2.6.32-042stab145.3"), TcFlavor::prio);
-    EXPECT_EQ(tc_flavor_for_kernel("4.4.0"), TcFlavor::prio);
-    EXPECT_EQ(tc_flavor_for_kernel("4.5.0"), TcFlavor::clsact);
-    EXPECT_EQ(tc_flavor_for_kernel("6.1.0-28-amd64"), TcFlavor::clsact);
+// `tc qdisc show` (iproute2 6.1) of a two-queue device: its mq root and default children.
+const char* kMqQdiscs =
+    "qdisc noqueue 0: dev lo root refcnt 2 \n"
+    "qdisc mq 1: dev eth0 root \n"
+    "qdisc pfifo_fast 0: dev eth0 parent 1:2 bands 3 priomap 1 2 2 2 1 2 0 0 1 1 1 1 1 1 1 1\n"
+    "qdisc pfifo_fast 0: dev eth0 parent 1:1 bands 3 priomap 1 2 2 2 1 2 0 0 1 1 1 1 1 1 1 1\n"
+    "qdisc ingress ffff: dev eth0 parent ffff:fff1 ---------------- \n";
+
+TEST(ArpGuardTc, ParsesQdiscs) {
+    auto q = parse_tc_qdiscs(kMqQdiscs);
+    ASSERT_EQ(q.size(), 5u);
+    EXPECT_EQ(q[1].kind, "mq");
+    EXPECT_EQ(q[1].handle, "1:");
+    EXPECT_EQ(q[1].parent, "root");
+    EXPECT_EQ(q[2].parent, "1:2");
+    EXPECT_EQ(q[4].kind, "ingress");
+    EXPECT_EQ(q[4].parent, "ingress");
+}
+
+TEST(ArpGuardTc, PrioOnMqTakesEachDefaultQueueAndKeepsTheRoot) {
+    auto q = parse_tc_qdiscs(kMqQdiscs);
+    EXPECT_TRUE(tc_egress_parents(TcFlavor::prio, "eth0", q).empty());
+    std::vector<std::string> parents;
+    auto cmds = plan_tc_prio_egress("eth0", q, &parents);
+    EXPECT_EQ(
+        cmds,
+        (std::vector<Argv>{
+            {"tc", "qdisc", "add", "dev", "eth0", "parent", "1:2", "handle", "fa02:", "prio"},
+            {"tc", "qdisc", "add", "dev", "eth0", "parent", "1:1", "handle", "fa01:", "prio"}}));
+    EXPECT_EQ(parents, (std::vector<std::string>{"fa02:", "fa01:"}));
+    // Once made, those are where the egress filters hang, and nothing more is planned.
+    q = parse_tc_qdiscs(std::string(kMqQdiscs) +
+                        "qdisc prio fa01: dev eth0 parent 1:1 bands 3 priomap 1 2 2 2 1 2 0 0\n");
+    EXPECT_EQ(tc_egress_parents(TcFlavor::prio, "eth0", q), (std::vector<std::string>{"fa01:"}));
+    EXPECT_EQ(render_tc_egress_filter(TcFlavor::prio, "eth0", "10.0.0.5", "fa01:")[6], "fa01:");
+}
+
+TEST(ArpGuardTc, PrioRefusesAQueueDisciplineSomeoneChose) {
+    auto q = parse_tc_qdiscs(
+        "qdisc mq 0: dev eth0 root \n"
+        "qdisc fq_codel 0: dev eth0 parent :1 limit 10240p flows 1024\n"
+        "qdisc pfifo_fast 0: dev eth0 parent :2 bands 3 priomap 1 2 2 2 1 2 0 0\n");
+    std::vector<std::string> parents;
+    EXPECT_THROW(plan_tc_prio_egress("eth0", q, &parents), Error);
+}
+
+TEST(ArpGuardTc, PrioWithoutMqTakesTheRoot) {
+    auto q = parse_tc_qdiscs("qdisc noqueue 0: dev eth0 root refcnt 2 \n");
+    std::vector<std::string> parents;
+    EXPECT_EQ(
+        plan_tc_prio_egress("eth0", q, &parents),
+        (std::vector<Argv>{{"tc", "qdisc", "add", "dev", "eth0", "root", "handle", "1:", "prio"}}));
+    EXPECT_EQ(parents, (std::vector<std::string>{"1:"}));
+    q = parse_tc_qdiscs("qdisc prio 1: dev eth0 root refcnt 2 bands 3 priomap 1 2 2 2\n");
+    EXPECT_EQ(tc_egress_parents(TcFlavor::prio, "eth0", q), (std::vector<std::string>{"1:"}));
+    EXPECT_TRUE(tc_egress_parents(TcFlavor::clsact, "eth0", q).empty());
 }
 
 // `tc filter show dev eth0 parent ffff:fff3` (iproute2 6.1) with one egress and one ingress

@@ -36,6 +36,33 @@ TEST(StepRunner, HoldingStepIsOkAndNeverApplied) {
     EXPECT_EQ(r.only().detail, "fine");
 }
 
+// A stale read (a watch pass's copy of the node) that shows a fault is looked at again before
+// anything changes: someone repaired it meanwhile, so nothing is applied.
+TEST(StepRunner, ConfirmFreshLooksAgainBeforeChanging) {
+    bool real = true;     // the node
+    bool cached = false;  // the pass's old copy of it
+    int applied = 0, refreshed = 0;
+    Report report;
+    StepRunner runner(report, false);
+    runner.confirm_fresh([&] { ++refreshed, cached = real; });
+    Step s = step([&] { return Observation::holds_if(cached, "fine", "fix it"); },
+                  [&] {
+                      ++applied, real = cached = true;
+                      return Applied::changed("fixed");
+                  });
+    EXPECT_TRUE(runner.run(s));
+    EXPECT_EQ(refreshed, 1);
+    EXPECT_EQ(applied, 0);
+    EXPECT_EQ(report.outcomes().at(0).status, Status::ok);
+
+    // Still wrong after the fresh look: applied, once.
+    real = cached = false;
+    EXPECT_TRUE(runner.run(s));
+    EXPECT_EQ(refreshed, 2);
+    EXPECT_EQ(applied, 1);
+    EXPECT_EQ(report.outcomes().at(1).status, Status::changed);
+}
+
 TEST(StepRunner, FailingStepIsAppliedAndVerified) {
     bool state = false;
     int observed = 0;

@@ -142,9 +142,13 @@ std::unique_ptr<ArpGuard> with_why(std::unique_ptr<ArpGuard> g, std::string why)
     return g;
 }
 
-std::unique_ptr<ArpGuard> tc_guard(ProcessRunner& runner, const std::string& because) {
+const char* flavor_name(arpguard_detail::TcFlavor f) {
+    return f == arpguard_detail::TcFlavor::clsact ? "clsact" : "prio";
+}
+
+std::unique_ptr<ArpGuard> tc_guard(ProcessRunner& runner, const std::string& because,
+                                   arpguard_detail::TcFlavor f) {
     using namespace arpguard_detail;
-    const TcFlavor f = probe_tc_flavor(runner);
     return with_why(
         make_tc_guard(runner, f),
         "tc" + because +
@@ -155,12 +159,16 @@ std::unique_ptr<ArpGuard> tc_guard(ProcessRunner& runner, const std::string& bec
                    "kernel has no clsact)"));
 }
 
-// autodetect, asking the kernel (nft -c of an egress chain; a gact add/delete).
-std::unique_ptr<ArpGuard> probe_arp_guard(ProcessRunner& runner) {
+// autodetect, asking the kernel (nft -c of an egress chain; a gact add/delete; tc's clsact).
+// *cached becomes what make_arp_guard keeps for the boot: backend, why, and tc's flavour.
+std::unique_ptr<ArpGuard> probe_arp_guard(ProcessRunner& runner, std::vector<std::string>* cached) {
     using namespace arpguard_detail;
-    if (nft_netdev_egress_available(runner))
-        return with_why(make_nft_guard(runner),
-                        "nft: this kernel takes a netdev egress chain (Linux >= 5.16)");
+    if (nft_netdev_egress_available(runner)) {
+        auto g = with_why(make_nft_guard(runner),
+                          "nft: this kernel takes a netdev egress chain (Linux >= 5.16)");
+        *cached = {"nft", g->why()};
+        return g;
+    }
     try {
         require_tc_drop(runner);
     } catch (const Error& e) {
@@ -172,9 +180,13 @@ std::unique_ptr<ArpGuard> probe_arp_guard(ProcessRunner& runner) {
             "on "
             "a raw packet socket; see docs/arp-guard.md");
     }
-    return tc_guard(runner,
-                    ": no nftables netdev egress here (needs nft and Linux >= 5.16 with "
-                    "CONFIG_NETFILTER_EGRESS)");
+    const TcFlavor f = probe_tc_flavor(runner);
+    auto g = tc_guard(runner,
+                      ": no nftables netdev egress here (needs nft and Linux >= 5.16 with "
+                      "CONFIG_NETFILTER_EGRESS)",
+                      f);
+    *cached = {"tc", g->why(), flavor_name(f)};
+    return g;
 }
 
 }  // namespace
@@ -183,23 +195,21 @@ std::unique_ptr<ArpGuard> make_arp_guard(ProcessRunner& runner, ArpGuardBackend 
                                          const std::filesystem::path& cache) {
     using namespace arpguard_detail;
     if (backend == ArpGuardBackend::nft) return with_why(make_nft_guard(runner), "nft, as asked");
-    if (backend == ArpGuardBackend::tc) return tc_guard(runner, ", as asked");
-    if (cache.empty()) return probe_arp_guard(runner);
+    if (backend == ArpGuardBackend::tc)
+        return tc_guard(runner, ", as asked", probe_tc_flavor(runner));
+    std::vector<std::string> entry;
+    if (cache.empty()) return probe_arp_guard(runner, &entry);
     const std::string key = boot_identity();
     if (auto hit = read_probe_cache(cache, key); hit && hit->size() >= 2) {
         const std::string why =
             (*hit)[1] + " (probed at this boot; cached in " + cache.string() + ")";
         if ((*hit)[0] == "nft") return with_why(make_nft_guard(runner), why);
-        if ((*hit)[0] == "tc" && hit->size() >= 3 && ((*hit)[2] == "clsact" || (*hit)[2] == "prio"))
-            return with_why(
-                make_tc_guard(runner, (*hit)[2] == "clsact" ? TcFlavor::clsact : TcFlavor::prio),
-                why);
+        // An entry without tc's flavour (written before it was probed) is probed again.
+        for (TcFlavor f : {TcFlavor::clsact, TcFlavor::prio})
+            if ((*hit)[0] == "tc" && hit->size() >= 3 && (*hit)[2] == flavor_name(f))
+                return with_why(make_tc_guard(runner, f), why);
     }
-    auto guard = probe_arp_guard(runner);
-    // tc's why says which flavour it probed; the third field keeps it for the next run.
-    std::vector<std::string> entry{to_string(guard->backend()), guard->why()};
-    if (guard->backend() == ArpGuardBackend::tc)
-        entry.push_back(guard->why().find("on clsact") != std::string::npos ? "clsact" : "prio");
+    auto guard = probe_arp_guard(runner, &entry);
     write_probe_cache(cache, key, entry);
     return guard;
 }

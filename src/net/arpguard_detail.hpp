@@ -55,8 +55,7 @@ std::vector<std::string> tc_egress_parents(TcFlavor f, const std::string& dev,
 // its filters then take. On an mq root: one prio per queue whose qdisc is the default
 // pfifo_fast (a prio of three pfifo bands with pfifo_fast's priomap queues the same way);
 // throws Error, before any change, for a queue with any other qdisc (one someone chose, or a
-// default fq_codel). Otherwise a root
-// prio, which a custom root qdisc refuses (tc says so).
+// default fq_codel). Otherwise a root prio, which a custom root qdisc refuses (tc says so).
 std::vector<std::vector<std::string>> plan_tc_prio_egress(const std::string& dev,
                                                           const std::vector<TcQdisc>& qdiscs,
                                                           std::vector<std::string>* parents);

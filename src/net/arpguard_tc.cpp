@@ -114,7 +114,7 @@ std::vector<TcQdisc> parse_tc_qdiscs(const std::string& text) {
 
 namespace {
 
-// "1:3" → 3; "" when the class is not a minor of the given major handle ("1:").
+// "1:3" → 3; nullopt when the class is not a minor of the given major handle ("1:").
 std::optional<unsigned> child_of(const std::string& parent, const std::string& major) {
     auto colon = major.find(':');
     if (colon == std::string::npos || parent.rfind(major.substr(0, colon + 1), 0) != 0)
@@ -141,6 +141,7 @@ const TcQdisc* root_of(const std::string& dev, const std::vector<TcQdisc>& qdisc
 std::vector<std::string> tc_egress_parents(TcFlavor f, const std::string& dev,
                                            const std::vector<TcQdisc>& qdiscs) {
     std::vector<std::string> out;
+    const TcQdisc* root = root_of(dev, qdiscs);
     for (const auto& q : qdiscs) {
         if (q.dev != dev) continue;
         if (f == TcFlavor::clsact) {
@@ -149,7 +150,6 @@ std::vector<std::string> tc_egress_parents(TcFlavor f, const std::string& dev,
         }
         if (q.kind != "prio") continue;
         if (q.parent == "root" && q.handle == "1:") out.push_back(q.handle);
-        const TcQdisc* root = root_of(dev, qdiscs);
         if (root && root->kind == "mq" && q.parent != "root") {
             auto n = child_of(q.parent, root->handle);
             if (n && q.handle == mq_child_handle(*n)) out.push_back(q.handle);
@@ -342,7 +342,6 @@ class TcArpGuard : public ArpGuard {
                     cmds.push_back(render_tc_qdisc(flavor_, dev, true));
                     parents.push_back(tc_egress_parent(flavor_));
                 } else {
-                    parents.clear();
                     for (auto& c : plan_tc_prio_egress(dev, qdiscs, &parents)) cmds.push_back(c);
                 }
             }
@@ -415,7 +414,6 @@ class TcArpGuard : public ArpGuard {
     // One device as the guard sees it: where its filters hang and which of ours are there.
     struct Device {
         std::vector<std::string> egress_parents;
-        bool ingress_qdisc = false;  // prio flavour: the ingress qdisc exists
         std::vector<TcFilter> filters;
     };
 
@@ -463,9 +461,9 @@ class TcArpGuard : public ArpGuard {
             Device d;
             d.egress_parents = tc_egress_parents(flavor_, dev, qdiscs);
             if (d.egress_parents.empty()) continue;
-            d.ingress_qdisc = has_ingress(dev, qdiscs);
             std::vector<std::string> asked = d.egress_parents;
-            if (flavor_ == TcFlavor::clsact || d.ingress_qdisc)
+            // prio flavour: the ingress qdisc may be absent, and with it its filters
+            if (flavor_ == TcFlavor::clsact || has_ingress(dev, qdiscs))
                 asked.push_back(tc_ingress_parent(flavor_));
             std::set<std::string> seen;
             for (const auto& parent : asked) {

@@ -14,17 +14,19 @@ const std::string& CtView::vz_id() {
     return *vz_id_;
 }
 
-void CtView::changed() {
+void CtView::drop_own_reads() {
     conf_.reset();
     status_.reset();
     net_.reset();
+}
+
+void CtView::changed() {
+    drop_own_reads();
     ctx_.seams.forget_node_reads();
 }
 
 void CtView::reread() {
-    conf_.reset();
-    status_.reset();
-    net_.reset();
+    drop_own_reads();
     ctx_.seams.forget_ct_reads();
 }
 

@@ -30,6 +30,7 @@ class CtView {
     void set_net(CtNetState s) { net_ = std::move(s); }
 
   private:
+    void drop_own_reads();  // conf, status, in-CT state
     Ctx& ctx_;
     std::optional<CtConfig> conf_;
     std::optional<CtStatus> status_;

@@ -28,7 +28,7 @@ Netlink& Seams::netlink() {
 void Seams::forget_node_reads() {
     if (cached_netlink_) cached_netlink_->forget();
     if (cached_guard_) cached_guard_->forget();
-    if (p_.containers) p_.containers->forget_reads();
+    forget_ct_reads();
 }
 
 void Seams::forget_ct_reads() {

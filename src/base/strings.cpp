@@ -1,5 +1,7 @@
 #include "base/strings.hpp"
 
+#include <cctype>
+
 #include "base/error.hpp"
 
 namespace vzlvs {
@@ -49,6 +51,45 @@ std::string trim(const std::string& s, const char* blanks) {
     const auto b = s.find_first_not_of(blanks);
     if (b == std::string::npos) return "";
     return s.substr(b, s.find_last_not_of(blanks) - b + 1);
+}
+
+std::optional<std::string> unescape_bytes(const std::string& text) {
+    std::string out;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if (c != '\\') {
+            out.push_back(c);
+            continue;
+        }
+        if (++i == text.size()) return std::nullopt;
+        switch (text[i]) {
+            case 'n':
+                out.push_back('\n');
+                break;
+            case 'r':
+                out.push_back('\r');
+                break;
+            case 't':
+                out.push_back('\t');
+                break;
+            case '\\':
+                out.push_back('\\');
+                break;
+            case 'x': {
+                if (i + 2 >= text.size()) return std::nullopt;
+                const char h = text[i + 1], l = text[i + 2];
+                if (!std::isxdigit(static_cast<unsigned char>(h)) ||
+                    !std::isxdigit(static_cast<unsigned char>(l)))
+                    return std::nullopt;
+                out.push_back(static_cast<char>(std::stoi(std::string{h, l}, nullptr, 16)));
+                i += 2;
+                break;
+            }
+            default:
+                return std::nullopt;
+        }
+    }
+    return out;
 }
 
 }  // namespace vzlvs

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,5 +25,9 @@ std::string trim(const std::string& s, const char* blanks = " \t\r\n");
 // A decimal number in [0, max]; throws Error naming `what` and the text otherwise.
 unsigned long parse_unsigned(const std::string& text, const std::string& what,
                              unsigned long max = 0xffffffffUL);
+
+// Text with \n \r \t \\ and \xNN escapes (a UDP probe's payload in the config file) as the
+// bytes it stands for; nullopt on a malformed escape.
+std::optional<std::string> unescape_bytes(const std::string& text);
 
 }  // namespace vzlvs

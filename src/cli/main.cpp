@@ -31,6 +31,9 @@ struct Args {
     bool example = false;
     std::string interval = "30s";
     bool install_watch = false;
+    bool probe = false;
+    std::string probe_ctid;
+    std::string probe_service;
     int lock_wait = 30;
     std::string unit_dir = "/etc/systemd/system";
 };
@@ -87,6 +90,12 @@ int main(int argc, char** argv) {
     deprovision->add_flag("--features-off", a.features_off, "also turn the ipip feature off");
     auto* check = app.add_subcommand("check", "verify the node and containers (read-only)");
     check->add_option("CTID", a.ctids, "containers (default: every configured one)");
+    check->add_flag("--probe", a.probe,
+                    "also reach each service through the tunnel, as the director does");
+    auto* probe = app.add_subcommand(
+        "probe", "reach a container's service through the tunnel, as the director does (exit 0/1)");
+    probe->add_option("CTID", a.probe_ctid, "the container")->required();
+    probe->add_option("SERVICE", a.probe_service, "the service (default: each of the CT's)");
     auto* hook = app.add_subcommand("hook", "run by vzctl's CTID.mount / CTID.umount scripts");
     hook->add_option("ACTION", a.hook_action, "mount or umount")
         ->required()
@@ -133,11 +142,14 @@ int main(int argc, char** argv) {
         opts.config_path = a.config;
         opts.self = argv[0];
         opts.install_watch = a.install_watch;
+        opts.probe = a.probe;
+        opts.probe_service = a.probe_service;
         opts.lock_wait = std::chrono::seconds(a.lock_wait);
         opts.unit_dir = a.unit_dir;
         if (*hook) return run_hook(cfg, opts, a.hook_action);
         if (*watch) return run_watch(cfg, opts, parse_watch_options(a.interval));
 
+        if (*probe) a.ctids = {a.probe_ctid};
         std::string name = app.get_subcommands().front()->get_name();
         Report report = run_command(cfg, opts, name, a.ctids);
         return print_report(report, name, a);
@@ -149,5 +161,5 @@ int main(int argc, char** argv) {
         return static_cast<int>(Exit::failed);
     }
     (void)bootstrap, (void)provision, (void)deprovision, (void)check, (void)reg, (void)drain,
-        (void)dereg;
+        (void)dereg, (void)probe;
 }

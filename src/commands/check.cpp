@@ -3,6 +3,7 @@
 #include "commands/recipes.hpp"
 #include "steps/ct_checks.hpp"
 #include "steps/ct_inside.hpp"
+#include "steps/ct_probe.hpp"
 #include "steps/ct_provision.hpp"
 #include "steps/director_steps.hpp"
 #include "steps/node_steps.hpp"
@@ -22,6 +23,7 @@ void check(Ctx& ctx, StepRunner& r, const Selection& cts) {
         r.run(ct_kind_step(v));
         r.run(ct_mss_step(ctx, v));
         for (auto& s : register_steps(ctx, v, false)) r.run(check_only(s));
+        if (ctx.opts.probe || ctx.cfg.node.probe) r.run_all(ct_probe_steps(ctx, v));
     }
 }
 

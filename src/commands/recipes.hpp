@@ -20,6 +20,7 @@ void check(Ctx& ctx, StepRunner& r, const Selection& cts);
 void register_cts(Ctx& ctx, StepRunner& r, const Selection& cts);
 void drain_cts(Ctx& ctx, StepRunner& r, const Selection& cts);
 void deregister_cts(Ctx& ctx, StepRunner& r, const Selection& cts);
+void probe_cts(Ctx& ctx, StepRunner& r, const Selection& cts);
 
 // The per-CT lock, or an outcome saying who holds it (exit 3): the other containers go on.
 std::unique_ptr<CtLock> lock_ct(Ctx& ctx, StepRunner& r, const std::string& ctid);

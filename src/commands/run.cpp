@@ -25,7 +25,7 @@ constexpr Command kCommands[] = {
     {"bootstrap", bootstrap, false, false},       {"provision", provision, true, false},
     {"deprovision", deprovision, false, false},   {"check", check, true, true},
     {"register", register_cts, false, false},     {"drain", drain_cts, false, false},
-    {"deregister", deregister_cts, false, false},
+    {"deregister", deregister_cts, false, false}, {"probe", probe_cts, false, true},
 };
 
 const Command* find_command(const std::string& name) {

@@ -88,10 +88,10 @@ std::filesystem::path Config::global_vz_conf() const {
 bool operator==(const NodeConfig& a, const NodeConfig& b) {
     return std::tie(a.name, a.vzctl, a.vz_conf_dir, a.venet, a.state_dir, a.restart, a.uplinks,
                     a.modules_persist, a.all_rp_filter, a.openvz, a.sysctl_dir, a.modules_load_dir,
-                    a.sysconfig_modules_dir, a.runtime_root) ==
+                    a.sysconfig_modules_dir, a.runtime_root, a.probe, a.probe_timeout) ==
            std::tie(b.name, b.vzctl, b.vz_conf_dir, b.venet, b.state_dir, b.restart, b.uplinks,
                     b.modules_persist, b.all_rp_filter, b.openvz, b.sysctl_dir, b.modules_load_dir,
-                    b.sysconfig_modules_dir, b.runtime_root);
+                    b.sysconfig_modules_dir, b.runtime_root, b.probe, b.probe_timeout);
 }
 
 bool operator==(const DirectorConfig& a, const DirectorConfig& b) {
@@ -101,9 +101,9 @@ bool operator==(const DirectorConfig& a, const DirectorConfig& b) {
 
 bool operator==(const ServiceConfig& a, const ServiceConfig& b) {
     return std::tie(a.name, a.vip, a.port, a.protocol, a.scheduler, a.check, a.check_path,
-                    a.check_expect, a.check_interval) ==
+                    a.check_expect, a.check_interval, a.probe_payload) ==
            std::tie(b.name, b.vip, b.port, b.protocol, b.scheduler, b.check, b.check_path,
-                    b.check_expect, b.check_interval);
+                    b.check_expect, b.check_interval, b.probe_payload);
 }
 
 bool operator==(const ContainerConfig& a, const ContainerConfig& b) {

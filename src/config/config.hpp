@@ -43,6 +43,10 @@ struct NodeConfig {
     // Where the kernel's and vzctl's run-time records of CTs are (ct/run_state.hpp): /proc/vz,
     // /sys/fs/cgroup/ve and /var/run/ve under it. "/" on a node; a test node's directory.
     std::filesystem::path runtime_root = "/";
+    // Before registering a backend, reach its service through the tunnel as the director
+    // would (net/tunnel_probe.hpp); a CT that does not answer is not registered.
+    bool probe = false;
+    std::chrono::milliseconds probe_timeout{std::chrono::seconds(2)};
 };
 
 struct DirectorConfig {
@@ -65,6 +69,8 @@ struct ServiceConfig {
     std::string check_path = "/";
     int check_expect = 200;
     std::chrono::seconds check_interval{5};
+    std::string
+        probe_payload;  // UDP probe's datagram, as written (base/strings.hpp unescape_bytes)
 };
 
 struct ContainerConfig {

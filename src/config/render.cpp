@@ -79,7 +79,9 @@ std::string render_config(const Config& cfg) {
         << "sysctl_dir = " << n.sysctl_dir.string() << "\n"
         << "modules_load_dir = " << n.modules_load_dir.string() << "\n"
         << "sysconfig_modules_dir = " << n.sysconfig_modules_dir.string() << "\n"
-        << "runtime_root = " << n.runtime_root.string() << "\n";
+        << "runtime_root = " << n.runtime_root.string() << "\n"
+        << "probe = " << (n.probe ? "yes" : "no") << "\n"
+        << "probe_timeout = " << format_duration(n.probe_timeout) << "\n";
 
     const DirectorConfig& d = cfg.director;
     out << "\n[director]\n";
@@ -108,6 +110,7 @@ std::string render_config(const Config& cfg) {
             << format_duration(
                    std::chrono::duration_cast<std::chrono::milliseconds>(s.check_interval))
             << "\n";
+        out << "probe_payload =" << (s.probe_payload.empty() ? "" : " ") << s.probe_payload << "\n";
     }
 
     std::vector<const ContainerConfig*> cts;

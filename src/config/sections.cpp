@@ -170,6 +170,15 @@ void node_section(const RawSection* s, NodeConfig& n, Problems& problems) {
             {"sysconfig_modules_dir",
              [&](const std::string& v) { return directory(v, &n.sysconfig_modules_dir); }},
             {"runtime_root", [&](const std::string& v) { return directory(v, &n.runtime_root); }},
+            {"probe", enum_into(&n.probe, {{"yes", true}, {"no", false}})},
+            {"probe_timeout",
+             [&](const std::string& v) {
+                 std::string why = validate::duration(v, &n.probe_timeout);
+                 if (why.empty() &&
+                     (n.probe_timeout.count() < 100 || n.probe_timeout.count() > 60000))
+                     why = "\"" + v + "\" is out of range; a probe waits 100ms to 60s, e.g. 2s";
+                 return why;
+             }},
         };
         seen = apply(*s, "[node]", keys, problems);
     }
@@ -257,6 +266,18 @@ void service_section(const RawSection& s, Config& cfg, Problems& problems) {
              }
              return std::string();
          }},
+        {"probe_payload",
+         [&](const std::string& v) {
+             if (!unescape_bytes(v))
+                 return std::string(
+                     "has a malformed escape; write the datagram as text with \\n \\r \\t "
+                     "\\\\ or \\xNN (two hex digits), e.g. \\x00\\x01");
+             if (unescape_bytes(v)->size() > 1400)
+                 return std::string(
+                     "is longer than 1400 bytes, more than one tunnelled packet holds");
+             svc.probe_payload = v;
+             return std::string();
+         }},
     };
     std::set<std::string> seen = apply(s, "[service NAME]", keys, problems);
     svc.check_interval = std::chrono::duration_cast<std::chrono::seconds>(interval);
@@ -278,6 +299,10 @@ void service_section(const RawSection& s, Config& cfg, Problems& problems) {
                              "check = none");
         }
     }
+    if (svc.protocol == Protocol::tcp && !svc.probe_payload.empty())
+        problems.add(
+            s.line_of("probe_payload"), s.label(), "probe_payload",
+            "is for udp services: a tcp probe sends a SYN and needs no payload; remove it");
     cfg.services[svc.name] = svc;
 }
 

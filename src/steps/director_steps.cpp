@@ -5,6 +5,7 @@
 
 #include "base/files.hpp"
 #include "base/state_dir.hpp"
+#include "steps/ct_probe.hpp"
 
 namespace vzlvs {
 
@@ -17,16 +18,6 @@ struct Backend {
     BackendSpec backend;
 };
 
-// The real-server address: configured, else the CT's first venet IP that is not a VIP.
-std::string rs_address(Ctx& ctx, CtView& v) {
-    if (!v.ct.address.empty()) return v.ct.address;
-    for (const auto& ip : v.conf().ips())
-        if (!ctx.cfg.is_vip(ip)) return ip;
-    throw Error("CT " + v.ct.ctid +
-                " has no venet address besides its VIPs: set address = IP in [container " +
-                v.ct.ctid + "]");
-}
-
 // The service and the backend the container is registered as in it.
 Backend backend_for(Ctx& ctx, CtView& v, const std::string& service) {
     const ServiceConfig& s = ctx.cfg.services.at(service);
@@ -34,7 +25,7 @@ Backend backend_for(Ctx& ctx, CtView& v, const std::string& service) {
     b.service = {s.name, s.vip, s.port, s.protocol == Protocol::udp ? "udp" : "tcp", s.scheduler};
     b.backend.service_id = s.name;
     b.backend.id = backend_id(ctx.cfg.node.name, v.ct.ctid, s.name);
-    b.backend.host = rs_address(ctx, v);
+    b.backend.host = real_server_address(ctx, v);
     b.backend.port = s.port;
     b.backend.weight = v.ct.weight;
     b.backend.pulse.type = to_string(s.check);
@@ -57,6 +48,15 @@ Step no_director(std::shared_ptr<CtView> v) {
 }
 
 }  // namespace
+
+std::string real_server_address(Ctx& ctx, CtView& v) {
+    if (!v.ct.address.empty()) return v.ct.address;
+    for (const auto& ip : v.conf().ips())
+        if (!ctx.cfg.is_vip(ip)) return ip;
+    throw Error("CT " + v.ct.ctid +
+                " has no venet address besides its VIPs: set address = IP in [container " +
+                v.ct.ctid + "]");
+}
 
 fs::path operator_hold_path(Ctx& ctx, const std::string& ctid) {
     return ctx.cfg.node.state_dir / "held-out" / ctid;
@@ -115,10 +115,19 @@ std::vector<Step> register_steps(Ctx& ctx, std::shared_ptr<CtView> v, bool requi
                     throw Error("not registering: the container does not serve the VIP yet (" + p +
                                 ")");
             }
+            std::string probed;
+            if (ctx.cfg.node.probe) {
+                // `[node] probe = yes`: the director sends clients only where they are answered.
+                ProbeResult pr = probe_service(ctx, *v, name);
+                if (!pr.ok)
+                    throw Error("not registering: the probe through the tunnel failed (" +
+                                pr.detail + ")");
+                probed = " (probed: " + pr.detail + ")";
+            }
             const Backend b = backend_for(ctx, *v, name);
             ctx.seams.director()->ensure_service(b.service);
             ctx.seams.director()->ensure_backend(b.backend);
-            return Applied::changed(b.backend.id + " -> " + b.backend.host);
+            return Applied::changed(b.backend.id + " -> " + b.backend.host + probed);
         };
         steps.push_back(s);
     }

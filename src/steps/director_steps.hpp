@@ -13,6 +13,9 @@
 
 namespace vzlvs {
 
+// The real-server address: configured, else the CT's first venet IP that is not a VIP.
+std::string real_server_address(Ctx& ctx, CtView& v);
+
 // `vzlvs drain` and `deregister` hold a backend out (a marker under state_dir) until
 // `vzlvs register`, so provision, the mount hook and watch do not put it straight back.
 std::filesystem::path operator_hold_path(Ctx& ctx, const std::string& ctid);

@@ -10,6 +10,7 @@
 #include "base/strings.hpp"
 #include "net/desired_sysctls.hpp"
 #include "net/sysctl.hpp"
+#include "net/tunnel_probe.hpp"
 #include "steps/guard_step.hpp"
 
 namespace vzlvs {
@@ -122,7 +123,7 @@ Step venet_step(Ctx& ctx) {
 Step ipip_step(Ctx& ctx) {
     Step s{"node", "ipip module",
            "a kernel with ipip (CONFIG_NET_IPIP) is required for LVS-TUN real servers", []() {
-               bool loaded = fs::exists("/sys/module/ipip");
+               bool loaded = kernel_has_ipip();
                return Observation::holds_if(loaded, loaded ? "loaded" : "not loaded",
                                             "modprobe ipip");
            }};
@@ -138,7 +139,7 @@ Step ipip_step(Ctx& ctx) {
             throw Error(std::string("ipip is not loaded and modprobe is missing (install kmod): ") +
                         e.what());
         }
-        if (!r.ok() || !fs::exists("/sys/module/ipip")) {
+        if (!r.ok() || !kernel_has_ipip()) {
             std::string why = r.err.empty() ? "exit " + std::to_string(r.exit_code) : r.err;
             while (!why.empty() && why.back() == '\n') why.pop_back();
             throw Error("ipip not supported by this kernel (modprobe ipip: " + why + ")");

@@ -16,6 +16,8 @@ struct FlowOptions {
     std::filesystem::path config_path;  // written into hook scripts
     std::string self;                   // argv[0]; resolved to vzlvs's absolute path
     std::chrono::milliseconds lock_wait{std::chrono::seconds(30)};  // for a container's lock
+    bool probe = false;          // check --probe: also probe each CT through the tunnel
+    std::string probe_service;   // probe: only this service (empty: each of the CT's)
     bool install_watch = false;  // bootstrap: install and enable vzlvs-watch.service
     std::filesystem::path unit_dir = "/etc/systemd/system";
 };

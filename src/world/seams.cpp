@@ -52,6 +52,10 @@ CtNet& Seams::ct_net() {
     });
 }
 
+TunnelProber& Seams::prober() {
+    return use(p_.prober, prober_, [] { return std::make_unique<RawTunnelProber>(); });
+}
+
 Director* Seams::director() {
     if (!director_made_ && !cfg_.director.url.empty()) {
         DirectorSettings s;

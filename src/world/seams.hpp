@@ -15,6 +15,7 @@
 #include "net/arpguard_cache.hpp"
 #include "net/netlink.hpp"
 #include "net/netlink_cache.hpp"
+#include "net/tunnel_probe.hpp"
 
 namespace vzlvs {
 
@@ -29,6 +30,7 @@ class Seams {
         ArpGuard* guard = nullptr;
         CtNet* ct_net = nullptr;
         Director* director = nullptr;
+        TunnelProber* prober = nullptr;
     };
 
     explicit Seams(const Config& cfg) : cfg_(cfg) {}
@@ -48,6 +50,7 @@ class Seams {
     ArpGuard& guard();
     CtNet& ct_net();
     Director* director();  // nullptr when [director] has no url
+    TunnelProber& prober();
 
   private:
     template <typename T, typename Make>
@@ -72,6 +75,7 @@ class Seams {
     std::unique_ptr<CtNet> exec_ct_net_;  // HostCtNet's way for what it cannot read
     std::unique_ptr<CtNet> ct_net_;
     std::unique_ptr<Director> director_;
+    std::unique_ptr<TunnelProber> prober_;
 };
 
 }  // namespace vzlvs

@@ -61,11 +61,12 @@ Seams FakeNode::seams() {
     p.guard = &guard;
     p.ct_net = &ct_net;
     p.director = &director;
+    p.prober = &prober;
     return Seams(cfg_, p);
 }
 
 Report FakeNode::run(const std::string& command, std::vector<std::string> ctids, bool dry_run) {
-    FlowOptions o;
+    FlowOptions o = options;
     o.dry_run = dry_run;
     o.config_path = dir_ / "vzlvs.conf";
     o.self = "vzlvs";

@@ -13,7 +13,9 @@
 #include "fakes/fake_director.hpp"
 #include "fakes/fake_netlink.hpp"
 #include "fakes/fake_process_runner.hpp"
+#include "fakes/fake_tunnel_prober.hpp"
 #include "steps/report.hpp"
+#include "world/ctx.hpp"
 #include "world/seams.hpp"
 
 namespace vzlvs::fakes {
@@ -45,6 +47,9 @@ class FakeNode {
     FakeCtNet ct_net{events, containers};
     FakeDirector director{events};
     FakeProcessRunner runner;
+    FakeTunnelProber prober{events};
+    // What run() starts from (a command's flags: probe, probe_service).
+    FlowOptions options;
 
   private:
     std::filesystem::path dir_;

@@ -169,7 +169,7 @@ class ArpGuardNetns : public ::testing::Test {
 // The guard's behaviour, once per backend: nft (netdev egress, Linux >= 5.16) and tc (u32 +
 // gact drop, what runs on OpenVZ 7's 3.10 kernel). tc runs in its clsact form here: this
 // kernel has no sch_prio, which the form for kernels without clsact needs (the VM test
-// vm_lvs_tun_tc_prio runs that one, on a multiqueue uplink).
+// vm_lvs_tun runs that one on its node 2, on a multiqueue uplink).
 class ArpGuardBackends : public ArpGuardNetns,
                          public ::testing::WithParamInterface<ArpGuardBackend> {
   protected:

@@ -120,6 +120,18 @@ TEST(ConfigDefaults, ServiceAndContainerDefaults) {
     EXPECT_EQ(c.container("102"), nullptr);
 }
 
+TEST(ConfigValues, UdpProbePayloadIsKeptAsWrittenAndRoundTrips) {
+    Config c = parse_config(
+        "[service dns]\nvip = 192.0.2.53\nport = 53\nprotocol = udp\nprobe_payload = "
+        "\\x00\\x01ab\n",
+        "t");
+    EXPECT_EQ(c.services.at("dns").probe_payload, "\\x00\\x01ab");
+    EXPECT_EQ(parse_config(render_config(c), "t"), c);
+    EXPECT_THROW(
+        parse_config("[service web]\nvip = 192.0.2.10\nport = 80\nprobe_payload = x\n", "t"),
+        ConfigError);
+}
+
 TEST(ConfigDefaults, UdpServiceDefaultsToNoCheck) {
     Config c = parse_config("[service dns]\nvip = 192.0.2.53\nport = 53\nprotocol = udp\n", "t");
     EXPECT_EQ(c.services.at("dns").check, CheckType::none);
@@ -148,6 +160,9 @@ TEST(ConfigValues, GoodValuesAreStored) {
          [](const Config& c) { EXPECT_EQ(c.node.state_dir, "/run/vzlvs"); }},
         {"[node]", "restart = auto",
          [](const Config& c) { EXPECT_EQ(c.node.restart, RestartPolicy::automatic); }},
+        {"[node]", "probe = yes", [](const Config& c) { EXPECT_TRUE(c.node.probe); }},
+        {"[node]", "probe_timeout = 500ms",
+         [](const Config& c) { EXPECT_EQ(c.node.probe_timeout.count(), 500); }},
         {"[node]", "uplinks = eth0 bond0.12",
          [](const Config& c) {
              EXPECT_EQ(c.node.uplinks, (std::vector<std::string>{"eth0", "bond0.12"}));
@@ -264,6 +279,8 @@ TEST(ConfigValues, BadValuesAreRejectedWithFileLineSectionKeyAndWhatIsAllowed) {
         {"[node]", "modules_persist", "systemd", "allowed: auto, modules-load.d, sysconfig, none"},
         {"[node]", "all_rp_filter", "yes", "allowed: refuse, pin, set"},
         {"[node]", "openvz", "6", "allowed: auto, 4, 7"},
+        {"[node]", "probe", "true", "allowed: yes, no"},
+        {"[node]", "probe_timeout", "50ms", "a probe waits 100ms to 60s"},
         {"[node]", "sysctl_dir", "sysctl.d", "not an absolute path"},
         {"[node]", "modules_load_dir", "modules-load.d", "not an absolute path"},
         {"[director]", "url", "ftp://lb", "does not start with http:// or https://"},
@@ -302,6 +319,7 @@ TEST(ConfigValues, BadValuesAreRejectedWithFileLineSectionKeyAndWhatIsAllowed) {
         {"[service web]", "check_expect", "600", "allowed: 100 to 599"},
         {"[service web]", "check_interval", "500ms", "whole number of seconds"},
         {"[service web]", "check_interval", "0", "not positive"},
+        {"[service web]", "probe_payload", "\\x4", "malformed escape"},
         {"[container 101]", "services", "", "list one or more [service NAME] names"},
         {"[container 101]", "services", "web web", "listed twice"},
         {"[container 101]", "services", "wbe",
@@ -472,7 +490,8 @@ TEST(ConfigSyntax, UnknownSectionAndKeyGetASuggestion) {
     ConfigProblem k = problem_of("[service web]\nvip = 192.0.2.1\nprot = 80\nport = 80\n");
     EXPECT_EQ(k.str(),
               "test.conf:3: [service web] prot: unknown key in [service NAME]; allowed: vip, "
-              "port, protocol, scheduler, check, check_path, check_expect, check_interval; did "
+              "port, protocol, scheduler, check, check_path, check_expect, check_interval, "
+              "probe_payload; did "
               "you mean `port`?");
 
     ConfigProblem far = problem_of("[node]\ncolour = blue\n");

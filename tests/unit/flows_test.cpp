@@ -15,8 +15,8 @@ namespace vzlvs {
 namespace {
 
 using fakes::failures;
-using fakes::find;
 using fakes::FakeNode;
+using fakes::find;
 using testing::HasSubstr;
 
 int count(const Report& r, Status s) { return r.count(s); }
@@ -205,6 +205,67 @@ TEST_F(Flows, UnknownContainersAreAUsageErrorBeforeAnything) {
     EXPECT_THROW(n.run("provision", {"999"}), UsageError);
     EXPECT_THROW(n.run("frobnicate"), UsageError);
     EXPECT_TRUE(n.events.log.empty());
+}
+
+// The probe through the tunnel (issue 12): `vzlvs probe`, `check --probe`, `[node] probe = yes`.
+TEST_F(Flows, ProbeReachesEachServiceOfTheContainerAtItsRealAddress) {
+    n.run("provision");
+    n.events.log.clear();
+    Report r = n.run("probe", {"101"});
+    EXPECT_EQ(failures(r), "");
+    EXPECT_EQ(r.exit_code(), Exit::ok);
+    EXPECT_EQ(n.events.log, (std::vector<std::string>{"probe 198.51.100.101 192.0.2.10:80"}));
+    n.prober.broken = {"198.51.100.101 192.0.2.10:80"};
+    n.options.probe_service = "web";
+    r = n.run("probe", {"101"});
+    EXPECT_EQ(r.exit_code(), Exit::failed);
+    EXPECT_THAT(failures(r),
+                HasSubstr("[ct 101] answers through the tunnel (web): fake: no answer"));
+}
+
+TEST_F(Flows, ProbeOfAServiceTheContainerDoesNotHaveIsAUsageError) {
+    n.options.probe_service = "dns";
+    EXPECT_THROW(n.run("probe", {"101"}), UsageError);
+    EXPECT_TRUE(n.events.log.empty());
+}
+
+TEST_F(Flows, ProbeFailsForAStoppedContainer) {
+    n.containers.cts["101"].running = false;
+    Report r = n.run("probe", {"101"});
+    EXPECT_THAT(failures(r), HasSubstr("CT stopped"));
+    EXPECT_FALSE(n.events.any("probe "));
+}
+
+TEST_F(Flows, CheckProbesOnlyWhenAsked) {
+    n.run("provision");
+    n.events.log.clear();
+    n.run("check");
+    EXPECT_FALSE(n.events.any("probe "));
+    n.options.probe = true;
+    n.prober.broken = {"198.51.100.102 192.0.2.53:53"};
+    Report r = n.run("check");
+    EXPECT_TRUE(n.events.any("probe 198.51.100.101 192.0.2.10:80"));
+    EXPECT_THAT(failures(r), HasSubstr("[ct 102] answers through the tunnel (dns)"));
+    EXPECT_EQ(r.exit_code(), Exit::failed);
+}
+
+TEST(FlowsProbe, WithProbeYesABackendThatDoesNotAnswerIsNotRegistered) {
+    FakeNode n{"restart = auto\nprobe = yes"};
+    n.prober.broken = {"198.51.100.101 192.0.2.10:80"};
+    Report r = n.run("provision");
+    EXPECT_THAT(failures(r), HasSubstr("not registering: the probe through the tunnel failed"));
+    EXPECT_EQ(n.director.backends.count("fake-101-web"), 0u);
+    EXPECT_EQ(n.director.backends.count("fake-102-dns"), 1u);
+    // The CT itself is provisioned: the next run registers it once it answers.
+    EXPECT_TRUE(n.containers.cts["101"].inside.has_addr("192.0.2.10"));
+    n.prober.broken.clear();
+    r = n.run("provision");
+    EXPECT_EQ(failures(r), "");
+    EXPECT_EQ(n.director.backends.count("fake-101-web"), 1u);
+    // check probes too when probe = yes.
+    n.events.log.clear();
+    n.run("check");
+    EXPECT_TRUE(n.events.any("probe 198.51.100.101 192.0.2.10:80"));
 }
 
 }  // namespace

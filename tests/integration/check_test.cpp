@@ -207,31 +207,6 @@ TEST(Check, ProvisionedNodeHasOnlyTheBenchFailuresAndCheckChangesNothing) {
     EXPECT_EQ(before.diff(n.snapshot()), "");
 }
 
-// --- the probe through the tunnel -----------------------------------------------------------
-
-// The real probe needs ipip (tests/vm/lvs_tun.sh runs it on a real kernel); here the binary
-// must say why it cannot, fail, and refuse a service the CT does not have before anything.
-TEST(Probe, WithoutIpipItSaysSoAndExits1AndAWrongServiceIsAUsageError) {
-    VzlvsNode n;
-    ASSERT_NO_FATAL_FAILURE(provision_both(n));
-    CliResult p = n.cli({"probe", "101", "web"});
-    EXPECT_EQ(p.exit_code(), 1) << p.describe();
-    auto o = p.outcome("ct 101", "answers through the tunnel (web)");
-    ASSERT_TRUE(o.has_value()) << p.describe();
-    EXPECT_EQ((*o)["status"], "failed");
-    EXPECT_THAT(o->value("detail", ""), HasSubstr("ipip not supported by this kernel"));
-
-    CliResult wrong = n.cli({"probe", "101", "dns"});
-    EXPECT_EQ(wrong.exit_code(), 2) << wrong.describe();
-    EXPECT_THAT(wrong.run.err, HasSubstr("CT 101 has no service dns (its services: web)"));
-
-    CliResult c = n.cli({"check", "--probe", "102"});
-    auto q = c.outcome("ct 102", "answers through the tunnel (dns)");
-    ASSERT_TRUE(q.has_value()) << c.describe();
-    EXPECT_THAT(q->value("detail", ""), HasSubstr("ipip not supported by this kernel"));
-    EXPECT_FALSE(n.cli({"check", "102"}).outcome("ct 102", "answers through the tunnel (dns)"));
-}
-
 // --- one injected failure per case ----------------------------------------------------------
 
 struct Case {
@@ -663,6 +638,35 @@ TEST(ReportSchema, DocsEmbedTheSameSchema) {
     json embedded = json::parse(text.substr(begin, end - begin));
     json ours = json::parse(file);
     EXPECT_EQ(embedded, ours) << json::diff(embedded, ours).dump(2);
+}
+
+// --- the probe through the tunnel -----------------------------------------------------------
+
+// The real probe needs ipip (tests/vm/lvs_tun.sh runs it on a real kernel); here the binary
+// must say why it cannot, fail, and refuse a service the CT does not have before anything.
+TEST(Probe, WithoutIpipItSaysSoAndExits1AndAWrongServiceIsAUsageError) {
+    VzlvsNode n;
+    ASSERT_NO_FATAL_FAILURE(provision_both(n));
+    CliResult p = n.cli({"probe", "101", "web"});
+    EXPECT_EQ(p.exit_code(), 1) << p.describe();
+    auto o = p.outcome("ct 101", "answers through the tunnel (web)");
+    ASSERT_TRUE(o.has_value()) << p.describe();
+    EXPECT_EQ((*o)["status"], "failed");
+    EXPECT_THAT(o->value("detail", ""), HasSubstr("ipip not supported by this kernel"));
+    const std::string file = n.root() + "/probe-report.json";
+    write_file(file, p.run.out);
+    RunResult v = validate({file});
+    EXPECT_TRUE(v.ok()) << v.out << v.err;
+
+    CliResult wrong = n.cli({"probe", "101", "dns"});
+    EXPECT_EQ(wrong.exit_code(), 2) << wrong.describe();
+    EXPECT_THAT(wrong.run.err, HasSubstr("CT 101 has no service dns (its services: web)"));
+
+    CliResult c = n.cli({"check", "--probe", "102"});
+    auto q = c.outcome("ct 102", "answers through the tunnel (dns)");
+    ASSERT_TRUE(q.has_value()) << c.describe();
+    EXPECT_THAT(q->value("detail", ""), HasSubstr("ipip not supported by this kernel"));
+    EXPECT_FALSE(n.cli({"check", "102"}).outcome("ct 102", "answers through the tunnel (dns)"));
 }
 
 }  // namespace

@@ -268,11 +268,12 @@ void service_section(const RawSection& s, Config& cfg, Problems& problems) {
          }},
         {"probe_payload",
          [&](const std::string& v) {
-             if (!unescape_bytes(v))
+             const auto bytes = unescape_bytes(v);
+             if (!bytes)
                  return std::string(
                      "has a malformed escape; write the datagram as text with \\n \\r \\t "
                      "\\\\ or \\xNN (two hex digits), e.g. \\x00\\x01");
-             if (unescape_bytes(v)->size() > 1400)
+             if (bytes->size() > 1400)
                  return std::string(
                      "is longer than 1400 bytes, more than one tunnelled packet holds");
              svc.probe_payload = v;

@@ -14,6 +14,7 @@ namespace vzlvs {
 void check(Ctx& ctx, StepRunner& r, const Selection& cts) {
     for (auto& s : node_steps(ctx)) r.run(check_only(s));
     const auto holders = std::make_shared<const IpHolders>(read_ip_holders(ctx));
+    read_ahead(ctx, cts);
     for (const ContainerConfig* ct : cts) {
         auto v = std::make_shared<CtView>(ctx, *ct);
         if (!r.run_until_failure(ct_preflight_steps(ctx, v, holders))) continue;

@@ -24,6 +24,7 @@ void provision(Ctx& ctx, StepRunner& r, const Selection& cts) {
     std::vector<std::string> vips;
     for (const auto& v : views) vips.insert(vips.end(), v->vips.begin(), v->vips.end());
     if (!r.run(arp_guard_step(ctx, vips))) return;  // never --ipadd an unguarded VIP
+    read_ahead(ctx, cts);
 
     for (const auto& v : views) {
         auto lock = lock_ct(ctx, r, v->ct.ctid);

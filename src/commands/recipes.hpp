@@ -22,6 +22,9 @@ void drain_cts(Ctx& ctx, StepRunner& r, const Selection& cts);
 void deregister_cts(Ctx& ctx, StepRunner& r, const Selection& cts);
 void probe_cts(Ctx& ctx, StepRunner& r, const Selection& cts);
 
+// The in-CT state of every selected running CT, read ahead in one go (CtNet::read_ahead).
+void read_ahead(Ctx& ctx, const Selection& cts);
+
 // The per-CT lock, or an outcome saying who holds it (exit 3): the other containers go on.
 std::unique_ptr<CtLock> lock_ct(Ctx& ctx, StepRunner& r, const std::string& ctid);
 

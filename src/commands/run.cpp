@@ -64,6 +64,12 @@ void refuse_unusable_settings(const Config& cfg, const FlowOptions& opts, Seams&
     seams.director();
 }
 
+void read_ahead(Ctx& ctx, const Selection& cts) {
+    std::vector<std::string> ctids;
+    for (const ContainerConfig* ct : cts) ctids.push_back(ct->ctid);
+    ctx.seams.ct_net().read_ahead(ctids);
+}
+
 std::unique_ptr<CtLock> lock_ct(Ctx& ctx, StepRunner& r, const std::string& ctid) {
     try {
         return std::make_unique<CtLock>(ctx.cfg.node.state_dir, ctid, ctx.opts.lock_wait);

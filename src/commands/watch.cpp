@@ -55,6 +55,9 @@ class Watcher {
         Report report;
         StepRunner runner(report, false);
         runner.after_apply([&seams] { seams.forget_node_reads(); });
+        std::vector<std::string> ctids;
+        for (const auto& [ctid, ct] : cfg_.containers) ctids.push_back(ctid);
+        seams.ct_net().read_ahead(ctids);  // like the tables: confirmed under the lock if wrong
         for (const auto& [ctid, ct] : cfg_.containers) {
             if (stop_.requested()) break;
             auto v = std::make_shared<CtView>(ctx, ct);

@@ -56,6 +56,11 @@ class CtNet {
   public:
     virtual ~CtNet() = default;
     virtual CtNetState observe(const std::string& ctid, const std::vector<std::string>& vips) = 0;
+    // Reads these CTs' state ahead, several at once where that is cheap (HostCtNet); the next
+    // observe() of one of them answers from that read, unless forget() came first. A read
+    // that fails here is made again by observe(), which reports it. Nothing by default.
+    virtual void read_ahead(const std::vector<std::string>& /*ctids*/) {}
+    virtual void forget(const std::string& /*ctid*/) {}
     virtual CtNetState apply(const std::string& ctid, const std::vector<std::string>& vips) = 0;
     virtual CtNetState remove(const std::string& ctid, const std::vector<std::string>& vips) = 0;
     // How `action` reaches the CT, for plans: "vzctl exec2 101 sh -c <ct-net.sh> ...".

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <functional>
 #include <map>
 #include <memory>
 
@@ -14,7 +15,6 @@
 #include "base/strings.hpp"
 #include "net/desired_sysctls.hpp"
 #include "net/netlink.hpp"
-#include "net/netlink_cache.hpp"
 #include "net/sysctl.hpp"
 
 namespace vzlvs {
@@ -74,8 +74,10 @@ class Dir {
 
 }  // namespace
 
-std::optional<CtNetState> read_ct_net_from_host(const std::string& netns_path,
-                                                const std::string& root_path) {
+namespace {
+
+// read_ct_net_from_host() on a thread already in the CT's network namespace.
+std::optional<CtNetState> read_in_ct_netns(const std::string& root_path) {
     const Dir root(root_path);
     if (root.fd() < 0)
         throw Error("cannot open the container's root " + root_path + ": " + std::strerror(errno) +
@@ -87,44 +89,134 @@ std::optional<CtNetState> read_ct_net_from_host(const std::string& netns_path,
     st.persist = persist_state(persisted.result == ReadBeneath::Result::read
                                    ? std::optional<std::string>(persisted.text)
                                    : std::nullopt);
-    in_netns(netns_path, [&] {
-        auto raw = make_netlink();
-        CachingNetlink nl(*raw);  // one dump each of links, addresses and routes
-        const auto addrs = nl.all_addresses();
-        auto addrs_of = [&](const std::string& dev) {
-            auto it = addrs.find(dev);
-            return it == addrs.end() ? std::vector<std::string>{} : it->second;
-        };
-        if (auto l = nl.link(kTunnel)) {
-            st.tunl0 = true;
-            st.kind = l->kind.empty() ? (l->arptype == 768 ? "ipip" : "unknown") : l->kind;
-            st.up = l->up;
-            if (l->mtu) st.mtu = l->mtu;
-            st.addrs = addrs_of(kTunnel);
+    auto nl = make_netlink();  // one lookup of tunl0, one dump each of addresses and routes
+    const auto addrs = nl->all_addresses();
+    auto addrs_of = [&](const std::string& dev) {
+        auto it = addrs.find(dev);
+        return it == addrs.end() ? std::vector<std::string>{} : it->second;
+    };
+    if (auto l = nl->link(kTunnel)) {
+        st.tunl0 = true;
+        st.kind = l->kind.empty() ? (l->arptype == 768 ? "ipip" : "unknown") : l->kind;
+        st.up = l->up;
+        if (l->mtu) st.mtu = l->mtu;
+        st.addrs = addrs_of(kTunnel);
+    }
+    // Each directory of the CT's /proc/sys opened once, from its parent (conf/all holds three
+    // of the rows, and conf/all and conf/tunl0 share five levels).
+    std::map<std::string, std::unique_ptr<Dir>> dirs;
+    std::function<const Dir&(const std::string&)> dir = [&](const std::string& rel) -> const Dir& {
+        auto& d = dirs[rel];
+        if (!d) {
+            const std::size_t slash = rel.rfind('/');
+            d = slash == std::string::npos
+                    ? std::make_unique<Dir>(root, rel)
+                    : std::make_unique<Dir>(dir(rel.substr(0, slash)), rel.substr(slash + 1));
         }
-        // Each directory of the CT's /proc/sys opened once (conf/all holds three of them).
-        std::map<std::string, std::unique_ptr<Dir>> dirs;
-        for (const auto& row : ct_sysctls()) {
-            const std::string rel = proc_sys(row.key);
-            const std::string parent = rel.substr(0, rel.rfind('/'));
-            auto& d = dirs[parent];
-            if (!d) d = std::make_unique<Dir>(root, parent);
-            st.sysctls[row.key] = sysctl_value(d->fd(), root_path + "/" + parent,
-                                               rel.substr(parent.size() + 1), row.key);
+        return *d;
+    };
+    for (const auto& row : ct_sysctls()) {
+        const std::string rel = proc_sys(row.key);
+        const std::string parent = rel.substr(0, rel.rfind('/'));
+        st.sysctls[row.key] = sysctl_value(dir(parent).fd(), root_path + "/" + parent,
+                                           rel.substr(parent.size() + 1), row.key);
+    }
+    st.venet = addrs_of("venet0");
+    st.advmss = nl->default_route_advmss();
+    return st;
+}
+
+std::string proc_of(pid_t pid) { return "/proc/" + std::to_string(pid); }
+
+}  // namespace
+
+std::optional<CtNetState> read_ct_net_from_host(const std::string& netns_path,
+                                                const std::string& root_path) {
+    std::optional<CtNetState> st;
+    in_netns(netns_path, [&] { st = read_in_ct_netns(root_path); });
+    return st;
+}
+
+void read_ct_nets_from_host(const std::vector<pid_t>& pids,
+                            const std::function<void(std::size_t, HostCtNetRead)>& done) {
+    std::vector<std::string> netns;
+    for (pid_t pid : pids) netns.push_back(proc_of(pid) + "/ns/net");
+    std::vector<std::optional<CtNetState>> states(pids.size());
+    in_each_netns(
+        netns, [&](std::size_t i) { states[i] = read_in_ct_netns(proc_of(pids[i]) + "/root"); },
+        [&](std::size_t i, std::exception_ptr failure) {
+            done(i, {std::move(states[i]), std::move(failure)});
+        });
+}
+
+HostCtNet::~HostCtNet() {
+    if (reader_.joinable()) reader_.join();
+}
+
+void HostCtNet::read_ahead(const std::vector<std::string>& ctids) {
+    if (reader_.joinable()) reader_.join();  // one read-ahead at a time
+    std::vector<std::string> ids;
+    std::vector<pid_t> pids;
+    for (const auto& ctid : ctids) {
+        try {
+            if (auto pid = containers_.ct_process(ctid)) {
+                ids.push_back(ctid);
+                pids.push_back(*pid);
+            }
+        } catch (const std::exception&) {
+            // observe() meets the same error and reports it in the CT's step.
         }
-        st.venet = addrs_of("venet0");
-        st.advmss = nl.default_route_advmss();
+    }
+    if (ids.empty()) return;
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        for (std::size_t i = 0; i < ids.size(); ++i)
+            ahead_[ids[i]] = Ahead{pids[i], false, std::nullopt};
+    }
+    auto finish = [this](const std::string& ctid, pid_t pid, std::optional<CtNetState> state) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        auto it = ahead_.find(ctid);
+        if (it == ahead_.end() || it->second.pid != pid || it->second.done) return;  // forgotten
+        it->second.done = true;
+        it->second.state = std::move(state);
+        read_.notify_all();
+    };
+    reader_ = std::thread([ids = std::move(ids), pids = std::move(pids), finish] {
+        try {
+            read_ct_nets_from_host(pids, [&](std::size_t i, HostCtNetRead r) {
+                finish(ids[i], pids[i], r.failure ? std::nullopt : std::move(r.state));
+            });
+        } catch (...) {
+            // No thread to read with: every CT not read yet is read by observe() itself.
+            for (std::size_t i = 0; i < ids.size(); ++i) finish(ids[i], pids[i], std::nullopt);
+        }
     });
+}
+
+void HostCtNet::forget(const std::string& ctid) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    ahead_.erase(ctid);
+}
+
+std::optional<CtNetState> HostCtNet::take_ahead(const std::string& ctid, pid_t pid) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    auto it = ahead_.find(ctid);
+    if (it == ahead_.end()) return std::nullopt;
+    // Only this thread erases entries: `it` stays valid while the reader fills it in.
+    read_.wait(lock, [&] { return it->second.done; });
+    std::optional<CtNetState> st;
+    if (it->second.pid == pid) st = std::move(it->second.state);  // the same init: no restart
+    ahead_.erase(it);
     return st;
 }
 
 CtNetState HostCtNet::observe(const std::string& ctid, const std::vector<std::string>& vips) {
     const auto pid = containers_.ct_process(ctid);
     if (!pid) return fallback_.observe(ctid, vips);
-    const std::string proc = "/proc/" + std::to_string(*pid);
-    std::optional<CtNetState> st;
+    std::optional<CtNetState> st = take_ahead(ctid, *pid);
+    const std::string proc = proc_of(*pid);
     try {
-        st = read_ct_net_from_host(proc + "/ns/net", proc + "/root");
+        if (!st) st = read_ct_net_from_host(proc + "/ns/net", proc + "/root");
     } catch (const std::exception& e) {
         throw Error("in CT " + ctid + " (read from the host through pid " + std::to_string(*pid) +
                     "): " + e.what());

@@ -90,13 +90,16 @@ std::optional<pid_t> ct_init_pid(const fs::path& root, const std::string& id) {
     if (!text) return std::nullopt;
     const std::string pid = trim(*text);
     if (!all_digits(pid) || pid == "0") return std::nullopt;
-    auto status = read_small("/proc/" + pid + "/status", 64 * 1024);
-    if (!status) return std::nullopt;  // gone
-    const std::string env = status_env_id(*status);
     // The kernel has envID lines when our own status has one (OpenVZ's prints "envID: 0").
     static const bool openvz_kernel =
         !status_env_id(read_small("/proc/self/status", 64 * 1024).value_or("")).empty();
-    if (openvz_kernel && env != id) return std::nullopt;
+    if (openvz_kernel) {
+        // The pid is the CT's (not reused by another since): its status names the CT.
+        auto status = read_small("/proc/" + pid + "/status", 64 * 1024);
+        if (!status || status_env_id(*status) != id) return std::nullopt;
+    } else if (::access(("/proc/" + pid).c_str(), F_OK) != 0) {
+        return std::nullopt;  // gone (a kernel without envID cannot tell whose it is)
+    }
     return static_cast<pid_t>(std::stol(pid));
 }
 

@@ -2,7 +2,7 @@
 
 namespace vzlvs {
 
-GuardState CachingArpGuard::observe() {
+const GuardState& CachingArpGuard::observed() {
     if (!state_) state_ = in_.observe();
     return *state_;
 }

@@ -18,7 +18,10 @@ class CachingArpGuard : public ArpGuard {
     void forget() { state_.reset(); }
 
     ArpGuardBackend backend() const override { return in_.backend(); }
-    GuardState observe() override;
+    GuardState observe() override { return observed(); }
+    // The copy itself, valid until the next change or forget(): a run asks once per CT, and
+    // copying a guard of N VIPs for each of N CTs costs N².
+    const GuardState& observed();
     GuardChanges ensure(const std::vector<std::string>& uplinks,
                         const std::vector<std::string>& vips) override;
     bool remove_vip(const std::string& vip) override;

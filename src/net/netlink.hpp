@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <exception>
 #include <functional>
 #include <map>
 #include <memory>
@@ -148,5 +149,15 @@ bool watch_routes_and_neighbours(const std::string& netns_path, std::chrono::mil
 // namespace, even if fn throws (the exception is rethrown here). /proc/sys/net seen from fn
 // is that namespace's.
 void in_netns(const std::string& netns_path, const std::function<void()>& fn);
+
+// fn(i) inside the namespace netns_paths[i], for every i, on as many threads as the node has
+// cores (at most one per item), each followed by done(i, what fn(i) or entering threw; null
+// when fn(i) returned) on the same thread. Each is a thread of its own that enters one
+// namespace after another and exits when the work is done, so no other thread ever changes
+// namespace; this returns when all are done. Every path names a namespace ("" is not "here":
+// a thread may have entered another by then). done must not throw.
+void in_each_netns(const std::vector<std::string>& netns_paths,
+                   const std::function<void(std::size_t)>& fn,
+                   const std::function<void(std::size_t, std::exception_ptr)>& done);
 
 }  // namespace vzlvs

@@ -18,6 +18,7 @@ std::string host_dst(const std::string& ip) { return ip.substr(0, ip.find('/')) 
 void CachingNetlink::forget() {
     links_.reset();
     routes_.reset();
+    route_index_.reset();
     gateways_.reset();
     proxies_.reset();
     addresses_.reset();
@@ -64,10 +65,15 @@ void CachingNetlink::delete_address(const std::string& dev, const std::string& c
 }
 
 std::vector<RouteInfo> CachingNetlink::host_routes(const std::string& ip) {
-    const std::string dst = host_dst(ip);
+    const auto& all = once(routes_, [&] { return in_.all_host_routes(); });
+    // Indexed by destination once per dump: a run asks for each VIP of each CT.
+    if (!route_index_) {
+        route_index_.emplace();
+        for (std::size_t i = 0; i < all.size(); ++i) (*route_index_)[all[i].dst].push_back(i);
+    }
     std::vector<RouteInfo> out;
-    for (const auto& r : all_host_routes())
-        if (r.dst == dst) out.push_back(r);
+    if (auto it = route_index_->find(host_dst(ip)); it != route_index_->end())
+        for (std::size_t i : it->second) out.push_back(all[i]);
     return out;
 }
 

@@ -7,6 +7,7 @@
 
 #include <map>
 #include <optional>
+#include <unordered_map>
 
 #include "net/netlink.hpp"
 
@@ -40,6 +41,7 @@ class CachingNetlink : public Netlink {
     Netlink& in_;
     std::optional<std::vector<LinkInfo>> links_;
     std::optional<std::vector<RouteInfo>> routes_;
+    std::optional<std::unordered_map<std::string, std::vector<std::size_t>>> route_index_;
     std::optional<std::vector<std::string>> gateways_;
     std::optional<std::vector<ProxyNeigh>> proxies_;
     std::optional<std::map<std::string, std::vector<std::string>>> addresses_;

@@ -61,7 +61,7 @@ Step ipdel_step(Ctx& ctx, std::shared_ptr<CtView> v) {
 Step unguard_step(Ctx& ctx, std::shared_ptr<CtView> v) {
     return {v->scope(), "ARP guard released", "",
             [&ctx, v]() {
-                auto st = ctx.seams.guard().observe();
+                const GuardState& st = ctx.seams.guard_state();
                 std::vector<std::string> held;
                 for (const auto& vip : v->vips)
                     if (st.vips.count(vip)) held.push_back(vip);

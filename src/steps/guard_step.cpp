@@ -32,7 +32,7 @@ Step arp_guard_step(Ctx& ctx, const std::vector<std::string>& vips) {
                 if (devs.empty())
                     return Observation::fails("no uplink found: set uplinks in [node]");
                 ArpGuard& guard = ctx.seams.guard();
-                auto report = describe_guard(guard.observe(), devs, vips);
+                auto report = describe_guard(ctx.seams.guard_state(), devs, vips);
                 const std::string how =
                     guard.why().empty() ? to_string(guard.backend()) : guard.why();
                 return Observation::holds_if(report.ok(),

@@ -22,6 +22,7 @@ void CtView::drop_own_reads() {
 
 void CtView::changed() {
     drop_own_reads();
+    ctx_.seams.ct_net().forget(ct.ctid);
     ctx_.seams.forget_node_reads();
 }
 

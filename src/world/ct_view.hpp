@@ -24,8 +24,9 @@ class CtView {
     // A step changed the container: what it and the node showed may differ now.
     void changed();
     // Another process may have changed the container (read again under its lock): its own
-    // reads and its config and state go; the node's tables stay, since a step that finds them
-    // wrong looks again (StepRunner::confirm_fresh) and rereading them per CT costs N².
+    // reads and its config and state go. The node's tables and the in-CT state read ahead for
+    // the run (CtNet::read_ahead) stay, since a step that finds them wrong looks again
+    // (StepRunner::confirm_fresh calls changed()) and rereading them per CT costs N².
     void reread();
     void set_net(CtNetState s) { net_ = std::move(s); }
 

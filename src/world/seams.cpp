@@ -45,6 +45,13 @@ ArpGuard& Seams::guard() {
     return *cached_guard_;
 }
 
+const GuardState& Seams::guard_state() {
+    ArpGuard& g = guard();
+    if (&g == cached_guard_.get()) return cached_guard_->observed();
+    fresh_guard_state_ = g.observe();
+    return *fresh_guard_state_;
+}
+
 CtNet& Seams::ct_net() {
     return use(p_.ct_net, ct_net_, [this]() -> std::unique_ptr<CtNet> {
         exec_ct_net_ = std::make_unique<ExecCtNet>(containers());

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 
 #include "base/process.hpp"
 #include "config/config.hpp"
@@ -48,6 +49,10 @@ class Seams {
     ContainerManager& containers();
     Netlink& netlink();  // the node's namespace
     ArpGuard& guard();
+    // What the guard holds: the cached copy where node reads are cached, else a fresh read
+    // (kept until the next call). A reference: copying a guard of N VIPs for each of N CTs
+    // costs N².
+    const GuardState& guard_state();
     CtNet& ct_net();
     Director* director();  // nullptr when [director] has no url
     TunnelProber& prober();
@@ -68,6 +73,7 @@ class Seams {
     bool cache_node_reads_ = false;
     std::unique_ptr<CachingNetlink> cached_netlink_;
     std::unique_ptr<CachingArpGuard> cached_guard_;
+    std::optional<GuardState> fresh_guard_state_;
     std::unique_ptr<ProcessRunner> runner_;
     std::unique_ptr<ContainerManager> containers_;
     std::unique_ptr<Netlink> netlink_;

@@ -62,7 +62,9 @@ class CtNetFromHost : public ::testing::Test {
         const CtNetState by_exec = exec_->observe("101", kVips);
         const auto by_host = from_host();
         EXPECT_TRUE(by_host) << "the host could not judge the persisted file";
-        if (by_host) EXPECT_EQ(fields(*by_host), fields(by_exec));
+        if (by_host) {
+            EXPECT_EQ(fields(*by_host), fields(by_exec));
+        }
         return by_exec;
     }
     void in_ct(const std::vector<std::string>& argv) { n_.ip_ct("101", argv); }
@@ -141,6 +143,41 @@ TEST_F(CtNetFromHost, OpenVz7ReadsThroughTheInitWithoutAProcess) {
     vz({"stop", "101"});
     EXPECT_FALSE(driver_->ct_process("101"));
     EXPECT_FALSE(driver_->status("101").running);
+}
+
+TEST_F(CtNetFromHost, OpenVz7ReadAheadAnswersOnceUnlessForgottenOrRestarted) {
+    // What read_ahead() read is what the next observe() answers, as of the read: a change
+    // made since shows at the observe after it, at once after forget() (what a step that
+    // changes the CT calls), and after a restart (another init).
+    if (!StandinNode::openvz7()) GTEST_SKIP() << "vzctl 4 records no init pid: exec2 it is";
+    const std::vector<std::string> vips102 = {"192.0.2.11"};
+    n_.standin().create_ct("102", {"198.51.100.102", "192.0.2.11"});
+    vz({"set", "102", "--features", "ipip:on", "--save"});
+    vz({"start", "102"});
+    exec_->apply("101", kVips);
+    exec_->apply("102", vips102);
+    const std::string fresh101 = fields(exec_->observe("101", kVips));
+    const std::string fresh102 = fields(exec_->observe("102", vips102));
+    HostCtNet host(*driver_, *exec_);
+    const std::size_t calls = n_.standin().vzctl_calls().size();
+
+    host.read_ahead({"101", "102", "999"});  // 999 does not exist: left to observe()
+    in_ct({"link", "set", "tunl0", "down"});
+    n_.ip_ct("102", {"link", "set", "tunl0", "down"});
+    EXPECT_EQ(fields(host.observe("101", kVips)), fresh101) << "not the read-ahead's";
+    EXPECT_FALSE(host.observe("101", kVips).up) << "the read-ahead answered twice";
+    host.forget("102");
+    EXPECT_FALSE(host.observe("102", vips102).up) << "forget() kept the read-ahead";
+    EXPECT_EQ(n_.standin().vzctl_calls().size(), calls) << "observe ran vzctl";
+    EXPECT_THROW(host.observe("999", kVips), Error);
+
+    exec_->apply("102", vips102);
+    EXPECT_EQ(fields(host.observe("102", vips102)), fresh102);
+    const auto before = driver_->ct_process("102");
+    host.read_ahead({"102"});
+    vz({"restart", "102"});  // no start hook here: the VIP is gone from tunl0
+    ASSERT_NE(driver_->ct_process("102"), before) << "the same init after a restart";
+    EXPECT_FALSE(host.observe("102", vips102).has_addr("192.0.2.11")) << "the old init's state";
 }
 
 }  // namespace

@@ -276,6 +276,44 @@ TEST_F(NetlinkNs, InNetnsRunsThereAndRethrows) {
     }
 }
 
+TEST_F(NetlinkNs, InEachNetnsRunsEachItemInItsOwnNamespace) {
+    // Five items over three namespaces and one that does not exist: each item sees its own
+    // namespace's device (threads go from one namespace to the next), the missing one fails
+    // alone, and this thread never moves.
+    Netns a, b, c;
+    a.add_veth("a0", "a1");
+    b.add_veth("b0", "b1");
+    c.add_veth("c0", "c1");
+    const std::vector<std::string> paths = {a.path(), b.path(), "/run/netns/vzt-does-not-exist",
+                                            c.path(), a.path()};
+    const std::vector<std::string> devs = {"a0", "b0", "", "c0", "a0"};
+    std::vector<std::string> seen(paths.size());
+    std::vector<std::exception_ptr> failures(paths.size());
+    in_each_netns(
+        paths,
+        [&](std::size_t i) {
+            for (const auto& l : make_netlink()->links())
+                if (l.name != "lo") seen[i] += l.name + " ";
+        },
+        [&](std::size_t i, std::exception_ptr e) { failures[i] = e; });
+    for (std::size_t i = 0; i < paths.size(); ++i) {
+        if (devs[i].empty()) {
+            ASSERT_TRUE(failures[i]) << "item " << i;
+            try {
+                std::rethrow_exception(failures[i]);
+            } catch (const Error& e) {
+                EXPECT_THAT(e.what(), HasSubstr("/run/netns/vzt-does-not-exist"));
+            }
+            continue;
+        }
+        EXPECT_FALSE(failures[i]) << "item " << i;
+        for (const std::string dev : {"a0", "b0", "c0"})
+            EXPECT_EQ(seen[i].find(dev + " ") != std::string::npos, dev == devs[i])
+                << "item " << i << " saw " << seen[i];
+    }
+    EXPECT_FALSE(make_netlink()->link("a0").has_value());
+}
+
 // --- the watcher ---------------------------------------------------------------------------
 
 namespace {

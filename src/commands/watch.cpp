@@ -1,6 +1,7 @@
 // `vzlvs watch`: the mount hook's worker made permanent (docs/commands/watch.md).
 //
-// One thread, one loop. Between periodic passes it waits on a route/neighbour netlink
+// One thread, one loop (a pass reads the CTs' in-CT state ahead on threads of its own,
+// CtNet::read_ahead). Between periodic passes it waits on a route/neighbour netlink
 // subscription (watch_net_events) and deletes a VIP's route on venet, and its proxy entries,
 // as soon as the route is notified; a notification of anything else costs a lookup in the
 // VIP set, no dump (tables are dumped only after subscribing and after an overrun). The wait

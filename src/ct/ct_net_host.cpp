@@ -10,6 +10,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <system_error>
 
 #include "base/files.hpp"
 #include "base/strings.hpp"
@@ -71,10 +72,6 @@ class Dir {
   private:
     int fd_;
 };
-
-}  // namespace
-
-namespace {
 
 // read_ct_net_from_host() on a thread already in the CT's network namespace.
 std::optional<CtNetState> read_in_ct_netns(const std::string& root_path) {
@@ -181,7 +178,7 @@ void HostCtNet::read_ahead(const std::vector<std::string>& ctids) {
         it->second.state = std::move(state);
         read_.notify_all();
     };
-    reader_ = std::thread([ids = std::move(ids), pids = std::move(pids), finish] {
+    auto read = [ids, pids, finish] {
         try {
             read_ct_nets_from_host(pids, [&](std::size_t i, HostCtNetRead r) {
                 finish(ids[i], pids[i], r.failure ? std::nullopt : std::move(r.state));
@@ -190,7 +187,12 @@ void HostCtNet::read_ahead(const std::vector<std::string>& ctids) {
             // No thread to read with: every CT not read yet is read by observe() itself.
             for (std::size_t i = 0; i < ids.size(); ++i) finish(ids[i], pids[i], std::nullopt);
         }
-    });
+    };
+    try {
+        reader_ = std::thread(read);
+    } catch (const std::system_error&) {
+        for (const auto& ctid : ids) forget(ctid);  // observe() reads each CT itself
+    }
 }
 
 void HostCtNet::forget(const std::string& ctid) {

@@ -23,7 +23,11 @@ shift $((OPTIND - 1))
 (($#)) || { sed -n '2,10p' "$0"; exit 2; }
 bins=("$@")
 root=""
-cleanup() { [[ -n $root && -d $root ]] && "$here/rmfleet" "$root"; }
+# Under set -e a trap that ends on a false test makes the exit status 1: it ends on true.
+cleanup() {
+    [[ -n $root && -d $root ]] && "$here/rmfleet" "$root"
+    true
+}
 trap cleanup EXIT
 
 median() { sort -n | awk '{ v[NR] = $1 } END { printf "%.3f", v[int((NR + 1) / 2)] }'; }

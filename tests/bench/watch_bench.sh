@@ -30,6 +30,7 @@ root="" wpid=""
 cleanup() {
     [[ -n $wpid ]] && kill "$wpid" 2>/dev/null && wait "$wpid" 2>/dev/null
     [[ -n $root && -d $root ]] && "$here/rmfleet" "$root"
+    true  # under set -e a trap ending on a false test would make the exit status 1
 }
 trap cleanup EXIT
 

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 #include <exception>
+#include <system_error>
 #include <thread>
 
 #include "net/netlink.hpp"
@@ -66,7 +67,14 @@ void in_each_netns(const std::vector<std::string>& netns_paths,
     const std::size_t threads = std::min<std::size_t>(
         netns_paths.size(), std::max(1u, std::thread::hardware_concurrency()));
     std::vector<std::thread> workers;
-    for (std::size_t t = 0; t < threads; ++t) workers.emplace_back(work);
+    for (std::size_t t = 0; t < threads; ++t) {
+        try {
+            workers.emplace_back(work);
+        } catch (const std::system_error&) {
+            if (workers.empty()) throw;  // nothing started: nothing to wait for
+            break;                       // the threads there are share the items
+        }
+    }
     for (auto& w : workers) w.join();
 }
 

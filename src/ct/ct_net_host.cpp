@@ -170,10 +170,11 @@ void HostCtNet::read_ahead(const std::vector<std::string>& ctids) {
         for (std::size_t i = 0; i < ids.size(); ++i)
             ahead_[ids[i]] = Ahead{pids[i], false, std::nullopt};
     }
-    auto finish = [this](const std::string& ctid, pid_t pid, std::optional<CtNetState> state) {
+    // No other read-ahead runs (joined above): an entry missing is one forgotten meanwhile.
+    auto finish = [this](const std::string& ctid, std::optional<CtNetState> state) {
         std::lock_guard<std::mutex> lock(mutex_);
         auto it = ahead_.find(ctid);
-        if (it == ahead_.end() || it->second.pid != pid || it->second.done) return;  // forgotten
+        if (it == ahead_.end() || it->second.done) return;
         it->second.done = true;
         it->second.state = std::move(state);
         read_.notify_all();
@@ -181,11 +182,11 @@ void HostCtNet::read_ahead(const std::vector<std::string>& ctids) {
     auto read = [ids, pids, finish] {
         try {
             read_ct_nets_from_host(pids, [&](std::size_t i, HostCtNetRead r) {
-                finish(ids[i], pids[i], r.failure ? std::nullopt : std::move(r.state));
+                finish(ids[i], r.failure ? std::nullopt : std::move(r.state));
             });
         } catch (...) {
             // No thread to read with: every CT not read yet is read by observe() itself.
-            for (std::size_t i = 0; i < ids.size(); ++i) finish(ids[i], pids[i], std::nullopt);
+            for (const auto& ctid : ids) finish(ctid, std::nullopt);
         }
     };
     try {

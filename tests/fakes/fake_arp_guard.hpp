@@ -2,7 +2,7 @@
 #pragma once
 
 #include "fakes/events.hpp"
-#include "net/arpguard.hpp"
+#include "vzlvs/net/arpguard.hpp"
 
 namespace vzlvs::fakes {
 

@@ -12,11 +12,11 @@
 #include <functional>
 #include <map>
 
-#include "ct/ct_net.hpp"
-#include "ct/manager.hpp"
 #include "fakes/events.hpp"
 #include "fakes/fake_netlink.hpp"
-#include "net/desired_sysctls.hpp"
+#include "vzlvs/ct/ct_net.hpp"
+#include "vzlvs/ct/manager.hpp"
+#include "vzlvs/net/desired_sysctls.hpp"
 
 namespace vzlvs::fakes {
 

@@ -4,8 +4,8 @@
 
 #include <map>
 
-#include "director/director.hpp"
 #include "fakes/events.hpp"
+#include "vzlvs/director/director.hpp"
 
 namespace vzlvs::fakes {
 
@@ -66,7 +66,9 @@ class FakeDirector : public Director {
 
   private:
     void reachable(const char* method, const std::string& id) {
-        if (down) throw DirectorError(method, "/service/" + id, 0, "", "connection refused");
+        if (down)
+            throw DirectorError(DirectorError::Reason::unreachable,
+                                std::string("director: ") + method + " " + id + ": no response");
     }
     Events& events_;
 };

@@ -5,7 +5,7 @@
 #include <algorithm>
 
 #include "fakes/events.hpp"
-#include "net/netlink.hpp"
+#include "vzlvs/net/netlink.hpp"
 
 namespace vzlvs::fakes {
 

@@ -2,7 +2,7 @@
 
 #include <stdlib.h>
 
-#include "commands/run.hpp"
+#include "vzlvs/commands/run.hpp"
 
 namespace vzlvs::fakes {
 

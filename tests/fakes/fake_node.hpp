@@ -7,16 +7,16 @@
 #include <memory>
 #include <string>
 
-#include "config/config.hpp"
 #include "fakes/fake_arp_guard.hpp"
 #include "fakes/fake_containers.hpp"
 #include "fakes/fake_director.hpp"
 #include "fakes/fake_netlink.hpp"
 #include "fakes/fake_process_runner.hpp"
 #include "fakes/fake_tunnel_prober.hpp"
-#include "steps/report.hpp"
-#include "world/ctx.hpp"
-#include "world/seams.hpp"
+#include "vzlvs/config/config.hpp"
+#include "vzlvs/steps/report.hpp"
+#include "vzlvs/world/ctx.hpp"
+#include "vzlvs/world/seams.hpp"
 
 namespace vzlvs::fakes {
 

@@ -5,7 +5,7 @@
 
 #include <functional>
 
-#include "base/process.hpp"
+#include "vzlvs/base/process.hpp"
 
 namespace vzlvs::fakes {
 

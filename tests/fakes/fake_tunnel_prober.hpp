@@ -6,7 +6,7 @@
 #include <string>
 
 #include "fakes/events.hpp"
-#include "net/tunnel_probe.hpp"
+#include "vzlvs/net/tunnel_probe.hpp"
 
 namespace vzlvs::fakes {
 

@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <string>
 
-#include "ct/ct_net.hpp"
+#include "vzlvs/ct/ct_net.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const std::string out(reinterpret_cast<const char*>(data), size);

@@ -1,5 +1,5 @@
 // libFuzzer target: a director's replies, compared with what vzlvs wants. Input: a backend's
-// GET reply, optionally followed by a NUL and the service's GET reply. Only DirectorError
+// GET reply, optionally followed by a NUL and the service's GET reply. Only GorbError
 // (or UsageError) may come out.
 #include <cstddef>
 #include <cstdint>
@@ -7,7 +7,7 @@
 #include <optional>
 #include <string>
 
-#include "director/gorb.hpp"
+#include "director/gorb/gorb.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const std::string in(reinterpret_cast<const char*>(data), size);

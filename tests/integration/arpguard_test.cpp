@@ -2,7 +2,7 @@
 // Leaks are seen from the LAN side with a packet socket. Every negative assertion is closed by a
 // sentinel frame sent after the one under test on the same path: frames on a veth stay in
 // order, so once the sentinel has arrived a frame that did not arrive before it was dropped.
-#include "net/arpguard.hpp"
+#include "vzlvs/net/arpguard.hpp"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -10,9 +10,9 @@
 #include <atomic>
 #include <chrono>
 
-#include "base/process.hpp"
 #include "net/arpguard_detail.hpp"
 #include "support/arp_probe.hpp"
+#include "vzlvs/base/process.hpp"
 
 namespace vzlvs {
 

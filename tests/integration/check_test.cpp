@@ -19,8 +19,8 @@
 #include <string>
 #include <vector>
 
-#include "base/error.hpp"
 #include "support/vzlvs_node.hpp"
+#include "vzlvs/base/error.hpp"
 
 namespace vzlvs::test {
 namespace {

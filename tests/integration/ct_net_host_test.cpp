@@ -4,7 +4,7 @@
 // never followed out of the CT's root. On the stand-in the CT's root, as the host reaches it,
 // is VE_ROOT (its /etc overlay writes there); on OpenVZ 7 it is the init's /proc/PID/root,
 // which the last test takes through the vzctl 7 driver and the stand-in's init pid file.
-#include "ct/ct_net_host.hpp"
+#include "vzlvs/ct/ct_net_host.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

@@ -13,11 +13,11 @@
 #include <set>
 #include <sstream>
 
-#include "base/process.hpp"
-#include "director/director.hpp"
-#include "director/gorb.hpp"
-#include "director/gorb_json.hpp"
+#include "director/gorb/gorb.hpp"
+#include "director/gorb/gorb_json.hpp"
 #include "support/director_server.hpp"
+#include "vzlvs/base/process.hpp"
+#include "vzlvs/director/director.hpp"
 
 namespace vzlvs {
 namespace {
@@ -60,8 +60,8 @@ TEST(DirectorBench, DISABLED_RegisterNBackendsAgainstOneCurlEach) {
     QuietLog quiet;
     for (int n; sizes >> n;) {
         test::DirectorServer srv;
-        DirectorSettings s;
-        s.url = srv.url();
+        HttpSettings s;
+        s.base_url = srv.url();
         auto d = make_gorb_director(s);
         d->ensure_service({"bench-a", "127.0.0.100", 80, "tcp", "wrr"});
         d->ensure_service({"bench-b", "127.0.0.100", 81, "tcp", "wrr"});
@@ -93,8 +93,8 @@ TEST(DirectorBench, DISABLED_RegisterNBackendsAgainstOneCurlEach) {
 TEST(DirectorBench, DISABLED_Register500Backends) {
     constexpr int kBackends = 500;
     test::DirectorServer srv;
-    DirectorSettings s;
-    s.url = srv.url();
+    HttpSettings s;
+    s.base_url = srv.url();
     QuietLog quiet;
 
     auto shared = make_gorb_director(s);

@@ -1,5 +1,5 @@
 // vzlvs' gorb dialect against a real test-director process on loopback.
-#include "director/director.hpp"
+#include "vzlvs/director/director.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -11,7 +11,7 @@
 #include <set>
 #include <sstream>
 
-#include "director/gorb.hpp"
+#include "director/gorb/gorb.hpp"
 #include "support/director_server.hpp"
 
 namespace vzlvs {
@@ -37,9 +37,9 @@ BackendSpec ct101() {
     return b;
 }
 
-DirectorSettings settings_for(const DirectorServer& srv) {
-    DirectorSettings s;
-    s.url = srv.url();
+HttpSettings settings_for(const DirectorServer& srv) {
+    HttpSettings s;
+    s.base_url = srv.url();
     s.timeout = std::chrono::seconds(5);
     s.retries = 3;
     s.backoff = std::chrono::milliseconds(1);  // keeps the retry tests quick
@@ -202,7 +202,7 @@ TEST_F(DirectorTest, WeightReducedByHealthChecksIsNotDrift) {
     EXPECT_EQ(d.kind, DiffKind::down);
     EXPECT_THAT(d.detail, HasSubstr("down by the director's health checks (status down"));
     srv.clear_requests();
-    EXPECT_THROW(director->ensure_backend(ct101()), DirectorError);
+    EXPECT_THROW(director->ensure_backend(ct101()), GorbError);
     EXPECT_EQ(count(srv.requests(), "PATCH"), 0u) << "a PATCH while down is undone by gorb";
 
     srv.pulse(ct101().id, 0, 0.5);  // recovering: int32(100 × 0.5) = 50, not truncated to 0
@@ -239,7 +239,7 @@ TEST_F(DirectorTest, ExistingServiceWithOtherVipIsAMismatchError) {
     try {
         director->ensure_service(web());
         FAIL() << "mismatch accepted";
-    } catch (const DirectorError& e) {
+    } catch (const GorbError& e) {
         EXPECT_EQ(e.method(), "GET");
         EXPECT_EQ(e.path(), "/service/web");
         EXPECT_THAT(e.what(), HasSubstr("address 127.0.0.9:80, want 127.0.0.100:80"));
@@ -260,7 +260,7 @@ TEST_F(DirectorTest, ServerErrorsAreRetriedThenReported) {
     try {
         director->ensure_service(web());
         FAIL() << "no error";
-    } catch (const DirectorError& e) {
+    } catch (const GorbError& e) {
         EXPECT_EQ(e.status(), 500);
         EXPECT_EQ(e.method(), "GET");
         EXPECT_EQ(e.path(), "/service/web");
@@ -350,7 +350,7 @@ TEST(DirectorRefused, ConnectionErrorsAreRetriedThenReported) {
     try {
         director->ensure_service(web());
         FAIL() << "no error";
-    } catch (const DirectorError& e) {
+    } catch (const GorbError& e) {
         EXPECT_EQ(e.status(), 0);
         EXPECT_THAT(e.what(), HasSubstr("GET /service/web: no response: Couldn't connect"));
         EXPECT_THAT(e.what(), HasSubstr("after 4 attempts"));
@@ -394,7 +394,7 @@ TEST(DirectorTls, VerifiesAgainstThePinnedCa) {
     try {
         make_gorb_director(s)->ensure_service(web());
         FAIL() << "untrusted certificate accepted";
-    } catch (const DirectorError& e) {
+    } catch (const GorbError& e) {
         EXPECT_EQ(e.status(), 0);
         EXPECT_THAT(e.what(), HasSubstr("certificate"));
         EXPECT_THAT(e.what(), Not(HasSubstr("attempts")));  // not retried
@@ -403,8 +403,8 @@ TEST(DirectorTls, VerifiesAgainstThePinnedCa) {
 }
 
 TEST(DirectorUrl, RejectsUnknownScheme) {
-    DirectorSettings s;
-    s.url = "ftp://127.0.0.1:1";
+    HttpSettings s;
+    s.base_url = "ftp://127.0.0.1:1";
     EXPECT_THROW(make_gorb_director(s), UsageError);
 }
 

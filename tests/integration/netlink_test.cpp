@@ -1,6 +1,6 @@
 // Netlink against real namespaces: objects are made with `ip` (as vzctl would) and read,
 // changed and watched through vzlvs::Netlink.
-#include "net/netlink.hpp"
+#include "vzlvs/net/netlink.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

@@ -1,13 +1,13 @@
 // /proc/sys through a thread that entered a test namespace: values are per namespace.
-#include "net/sysctl.hpp"
+#include "vzlvs/net/sysctl.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include "base/error.hpp"
-#include "net/netlink.hpp"
 #include "support/netns.hpp"
+#include "vzlvs/base/error.hpp"
+#include "vzlvs/net/netlink.hpp"
 
 using namespace vzlvs;
 using ::testing::HasSubstr;

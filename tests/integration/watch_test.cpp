@@ -2,7 +2,7 @@
 // background; each test breaks one thing watch owns and waits for its `repaired:` log line
 // (never a sleep), then checks the system itself. The director is the test director, reached
 // from the node namespace through a small relay on the node's 127.0.0.1.
-#include "commands/watch.hpp"
+#include "vzlvs/commands/watch.hpp"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -30,11 +30,11 @@
 #include <thread>
 #include <vector>
 
-#include "net/netlink.hpp"
-#include "steps/watch_unit.hpp"
 #include "support/director_server.hpp"
 #include "support/standin.hpp"
 #include "support/syslog_listener.hpp"
+#include "vzlvs/net/netlink.hpp"
+#include "vzlvs/steps/watch_unit.hpp"
 
 namespace vzlvs {
 namespace {

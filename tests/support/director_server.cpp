@@ -13,7 +13,7 @@
 #include <fstream>
 #include <stdexcept>
 
-#include "director/http_client.hpp"
+#include "director/http/http_client.hpp"
 
 namespace vzlvs::test {
 

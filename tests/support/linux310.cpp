@@ -10,7 +10,7 @@
 #include <cstring>
 #include <string>
 
-#include "base/error.hpp"
+#include "vzlvs/base/error.hpp"
 
 namespace vzlvs::test {
 

@@ -7,7 +7,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "base/error.hpp"
+#include "vzlvs/base/error.hpp"
 
 #ifndef VZLVS_TESTS_DIR
 #error "VZLVS_TESTS_DIR must be defined (tests/CMakeLists.txt)"

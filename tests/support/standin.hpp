@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "base/process.hpp"
+#include "vzlvs/base/process.hpp"
 
 namespace vzlvs::test {
 

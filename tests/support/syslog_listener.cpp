@@ -11,7 +11,7 @@
 #include <cstring>
 #include <filesystem>
 
-#include "base/error.hpp"
+#include "vzlvs/base/error.hpp"
 
 namespace vzlvs::test {
 

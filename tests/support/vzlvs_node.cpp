@@ -16,9 +16,9 @@
 #include <set>
 #include <sstream>
 
-#include "base/error.hpp"
-#include "director/http_client.hpp"
-#include "net/netlink.hpp"
+#include "director/http/http_client.hpp"
+#include "vzlvs/base/error.hpp"
+#include "vzlvs/net/netlink.hpp"
 
 #ifndef VZLVS_BINARY
 #error "VZLVS_BINARY must be defined (tests/CMakeLists.txt)"

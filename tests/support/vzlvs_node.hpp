@@ -15,8 +15,8 @@
 #include <thread>
 #include <vector>
 
-#include "base/process.hpp"
 #include "support/standin.hpp"
+#include "vzlvs/base/process.hpp"
 
 namespace vzlvs::test {
 

@@ -1,6 +1,6 @@
 // CachingArpGuard (net/arpguard_cache.hpp): the guard's state is read once until a change,
 // and a change made through it, or announced with forget(), is seen at the next read.
-#include "net/arpguard_cache.hpp"
+#include "vzlvs/net/arpguard_cache.hpp"
 
 #include <gtest/gtest.h>
 

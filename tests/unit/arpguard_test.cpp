@@ -1,10 +1,10 @@
 // The ARP guard's pure parts: rendered nft scripts and tc argv, parsers, uplink rule, reports.
-#include "net/arpguard.hpp"
+#include "vzlvs/net/arpguard.hpp"
 
 #include <gtest/gtest.h>
 
 #include "net/arpguard_detail.hpp"
-#include "net/uplinks.hpp"
+#include "vzlvs/net/uplinks.hpp"
 
 namespace vzlvs {
 namespace {

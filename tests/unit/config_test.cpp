@@ -1,6 +1,6 @@
 // The config file: defaults, every key's good and bad values, how problems are reported,
 // cross-section rules, render round-trip and the built-in example.
-#include "config/config.hpp"
+#include "vzlvs/config/config.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -12,7 +12,7 @@
 #include <functional>
 #include <iterator>
 
-#include "config/validate.hpp"
+#include "vzlvs/config/validate.hpp"
 
 namespace vzlvs {
 namespace {

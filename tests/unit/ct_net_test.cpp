@@ -1,10 +1,10 @@
 // The in-CT state parser: its input comes from a container whose root may be hostile.
-#include "ct/ct_net.hpp"
+#include "vzlvs/ct/ct_net.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "net/desired_sysctls.hpp"
+#include "vzlvs/net/desired_sysctls.hpp"
 
 namespace vzlvs {
 namespace {

@@ -1,5 +1,5 @@
 // The CT config reader on temp files, rule by rule as vzctl's own parser applies them.
-#include "ct/ctconf.hpp"
+#include "vzlvs/ct/ctconf.hpp"
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
@@ -8,7 +8,7 @@
 #include <fstream>
 #include <string>
 
-#include "base/error.hpp"
+#include "vzlvs/base/error.hpp"
 
 namespace fs = std::filesystem;
 using namespace vzlvs;

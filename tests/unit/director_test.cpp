@@ -1,5 +1,5 @@
 // Director pieces that need no server: IDs, weight scaling, request bodies, token files, errors.
-#include "director/director.hpp"
+#include "vzlvs/director/director.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -13,8 +13,8 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "director/gorb.hpp"
-#include "director/http_client.hpp"
+#include "director/gorb/gorb.hpp"
+#include "director/http/http_client.hpp"
 
 namespace vzlvs {
 namespace {
@@ -102,12 +102,12 @@ TEST(GorbBody, NonHttpPulseHasNoArgsButKeepsTheInterval) {
 }
 
 TEST(DirectorErrorText, NamesMethodPathStatusAndDirectorText) {
-    const DirectorError e("PUT", "/service/web/n-1-web", 500, "error while calling into IPVS",
-                          "register backend n-1-web");
+    const GorbError e("PUT", "/service/web/n-1-web", 500, "error while calling into IPVS",
+                      "register backend n-1-web");
     EXPECT_STREQ(e.what(),
                  "director: register backend n-1-web: PUT /service/web/n-1-web: HTTP 500: error "
                  "while calling into IPVS");
-    const DirectorError none("GET", "/service/web", 0, "Couldn't connect to server");
+    const GorbError none("GET", "/service/web", 0, "Couldn't connect to server");
     EXPECT_STREQ(none.what(),
                  "director: GET /service/web: no response: Couldn't connect to server");
 }

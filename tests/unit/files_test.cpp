@@ -1,4 +1,4 @@
-#include "base/files.hpp"
+#include "vzlvs/base/files.hpp"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>

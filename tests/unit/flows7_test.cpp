@@ -6,8 +6,8 @@
 
 #include <filesystem>
 
-#include "commands/run.hpp"
 #include "fakes/fake_node.hpp"
+#include "vzlvs/commands/run.hpp"
 
 namespace vzlvs {
 namespace {

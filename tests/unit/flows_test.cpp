@@ -6,10 +6,10 @@
 
 #include <filesystem>
 
-#include "base/files.hpp"
-#include "commands/run.hpp"
 #include "ct/vzctl.hpp"
 #include "fakes/fake_node.hpp"
+#include "vzlvs/base/files.hpp"
+#include "vzlvs/commands/run.hpp"
 
 namespace vzlvs {
 namespace {

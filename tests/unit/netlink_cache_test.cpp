@@ -1,6 +1,6 @@
 // CachingNetlink (net/netlink_cache.hpp): each table is read once until a change, and the
 // answers are the ones the table itself gives.
-#include "net/netlink_cache.hpp"
+#include "vzlvs/net/netlink_cache.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,5 +1,5 @@
 // The probe cache (base/probe_cache.hpp): an answer holds exactly while its key does.
-#include "base/probe_cache.hpp"
+#include "vzlvs/base/probe_cache.hpp"
 
 #include <gtest/gtest.h>
 

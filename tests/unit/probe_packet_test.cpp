@@ -1,12 +1,12 @@
 // The probe's packets (net/probe_packet.hpp), byte for byte: what the kernel of the CT must
 // accept, and which replies count. The socket half is tested for real only in the VM
 // (tests/vm/lvs_tun.sh); here it reports that the kernel has no ipip.
-#include "net/probe_packet.hpp"
+#include "vzlvs/net/probe_packet.hpp"
 
 #include <gtest/gtest.h>
 
-#include "base/strings.hpp"
-#include "net/tunnel_probe.hpp"
+#include "vzlvs/base/strings.hpp"
+#include "vzlvs/net/tunnel_probe.hpp"
 
 namespace vzlvs {
 namespace {

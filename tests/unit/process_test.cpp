@@ -1,5 +1,5 @@
 // The process runner against real programs: /bin/sh, cat, env, sleep, scripts in a temp dir.
-#include "base/process.hpp"
+#include "vzlvs/base/process.hpp"
 
 #include <dirent.h>
 #include <gtest/gtest.h>

@@ -6,10 +6,10 @@
 #include <filesystem>
 #include <fstream>
 
-#include "base/files.hpp"
-#include "commands/run.hpp"
 #include "fakes/fake_node.hpp"
-#include "steps/repair.hpp"
+#include "vzlvs/base/files.hpp"
+#include "vzlvs/commands/run.hpp"
+#include "vzlvs/steps/repair.hpp"
 
 namespace vzlvs {
 namespace {

@@ -1,7 +1,7 @@
 // StepRunner: how one step's observation, apply and re-verification become one outcome.
 #include <gtest/gtest.h>
 
-#include "steps/step.hpp"
+#include "vzlvs/steps/step.hpp"
 
 namespace vzlvs {
 namespace {

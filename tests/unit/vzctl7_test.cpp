@@ -9,9 +9,9 @@
 #include <filesystem>
 #include <fstream>
 
-#include "base/error.hpp"
-#include "ct/detect.hpp"
 #include "fakes/fake_process_runner.hpp"
+#include "vzlvs/base/error.hpp"
+#include "vzlvs/ct/detect.hpp"
 
 namespace fs = std::filesystem;
 using namespace vzlvs;

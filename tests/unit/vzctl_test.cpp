@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
-#include "base/shell.hpp"
 #include "fakes/fake_process_runner.hpp"
+#include "vzlvs/base/shell.hpp"
 
 namespace fs = std::filesystem;
 using namespace vzlvs;

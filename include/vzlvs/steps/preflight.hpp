@@ -1,0 +1,35 @@
+// Preflight: what must hold before the node or a container is touched at all. A provision
+// refuses every container before its first change when one of these fails.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "vzlvs/steps/step.hpp"
+#include "vzlvs/world/ct_view.hpp"
+
+namespace vzlvs {
+
+// Throws UsageError (exit 2) when a configured VIP is an address of this node, on any
+// interface, or the gateway of one of its routes: the ARP guard for it would drop the node's
+// own ARP and cut the node off the LAN (or from its gateway).
+void refuse_vips_of_the_node(Ctx& ctx);
+
+// The container exists on this node.
+Step ct_exists_step(Ctx& ctx, std::shared_ptr<CtView> v);
+// It keeps an address that is no VIP (`address`, or an IP_ADDRESS entry): the director
+// tunnels to it, and neither provision nor deprovision may take a CT's only address.
+Step ct_own_address_step(Ctx& ctx, std::shared_ptr<CtView> v);
+// IP → the CTs of this node whose IP_ADDRESS has it. Read once per run, before any change:
+// asking every other CT's config for every CT made a run grow with the square of the CTs.
+using IpHolders = std::map<std::string, std::vector<std::string>>;
+IpHolders read_ip_holders(Ctx& ctx);
+
+// Provision's preflight: exists, "VIP held by no other CT" (from `holders`), an address of
+// its own.
+std::vector<Step> ct_preflight_steps(Ctx& ctx, std::shared_ptr<CtView> v,
+                                     std::shared_ptr<const IpHolders> holders);
+
+}  // namespace vzlvs

@@ -1,0 +1,165 @@
+// vzlvs command line: parses arguments, loads and validates the configuration, and hands
+// over to one flow. Exit codes: 0 ok, 1 failed, 2 usage/config error, 3 busy (docs/cli.md).
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <iostream>
+
+#include "cli/version.hpp"
+#include "vzlvs/base/error.hpp"
+#include "vzlvs/commands/hook.hpp"
+#include "vzlvs/commands/run.hpp"
+#include "vzlvs/commands/watch.hpp"
+#include "vzlvs/config/config.hpp"
+
+using namespace vzlvs;
+
+namespace {
+
+struct Args {
+    std::string config = "/etc/vzlvs/vzlvs.conf";
+    bool dry_run = false;
+    bool json = false;
+    int verbose = 0;
+    bool quiet = false;
+    std::vector<std::string> ctids;
+    std::string hook_action;
+    bool features_off = false;
+    bool example = false;
+    std::string interval = "30s";
+    bool install_watch = false;
+    bool probe = false;
+    std::string probe_ctid;
+    std::string probe_service;
+    int lock_wait = 30;
+    std::string unit_dir = "/etc/systemd/system";
+};
+
+void setup_logging(const Args& a) {
+    auto logger = spdlog::stderr_color_mt("vzlvs");
+    logger->set_pattern("vzlvs: %^%l%$: %v");
+    spdlog::set_default_logger(logger);
+    spdlog::set_level(a.quiet          ? spdlog::level::err
+                      : a.verbose >= 2 ? spdlog::level::trace
+                      : a.verbose == 1 ? spdlog::level::debug
+                                       : spdlog::level::info);
+}
+
+int print_report(const Report& report, const std::string& command, const Args& a) {
+    if (a.json)
+        std::cout << report.json(command).dump(2) << "\n";
+    else if (!a.quiet || report.failed())
+        std::cout << report.table(isatty(STDOUT_FILENO) != 0);
+    return static_cast<int>(report.exit_code());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    Args a;
+    CLI::App app{
+        "vzlvs: turns OpenVZ containers into LVS (IPVS) tunnel-mode real servers and registers\n"
+        "them with the director. Every command converges: it reads the current state, changes\n"
+        "only what differs, and reports ok / changed / failed for each step."};
+    app.set_version_flag("--version", [] { return version_text(); });
+    app.add_option("-c,--config", a.config, "configuration file")->capture_default_str();
+    app.add_flag("--dry-run", a.dry_run, "print the plan; change nothing");
+    app.add_flag("--json", a.json, "machine-readable output (docs/json-output.md)");
+    app.add_flag("-v,--verbose", a.verbose, "more log output (repeat for more)");
+    app.add_flag("-q,--quiet", a.quiet, "only errors");
+    app.add_option("--lock-wait", a.lock_wait,
+                   "seconds to wait for a container's lock held by another vzlvs (then exit 3)")
+        ->capture_default_str()
+        ->check(CLI::Range(0, 3600));
+    app.require_subcommand(1);
+    // Global options are accepted after the command too (`vzlvs check --json`).
+    app.fallthrough();
+
+    auto* bootstrap =
+        app.add_subcommand("bootstrap", "one-shot node setup (ipip, rp_filter, checks)");
+    bootstrap->add_flag("--install-watch", a.install_watch,
+                        "also install and start the vzlvs-watch systemd service");
+    bootstrap->add_option("--unit-dir", a.unit_dir, "where the unit goes")->capture_default_str();
+    auto* provision = app.add_subcommand("provision", "make containers LVS-TUN real servers");
+    provision->add_option("CTID", a.ctids, "containers (default: every configured one)");
+    auto* deprovision = app.add_subcommand("deprovision", "undo provision for containers");
+    deprovision->add_option("CTID", a.ctids, "containers")->required();
+    deprovision->add_flag("--features-off", a.features_off, "also turn the ipip feature off");
+    auto* check = app.add_subcommand("check", "verify the node and containers (read-only)");
+    check->add_option("CTID", a.ctids, "containers (default: every configured one)");
+    check->add_flag("--probe", a.probe,
+                    "also reach each service through the tunnel, as the director does");
+    auto* probe = app.add_subcommand(
+        "probe", "reach a container's service through the tunnel, as the director does (exit 0/1)");
+    probe->add_option("CTID", a.probe_ctid, "the container")->required();
+    probe->add_option("SERVICE", a.probe_service, "the service (default: each of the CT's)");
+    auto* hook = app.add_subcommand("hook", "run by vzctl's CTID.mount / CTID.umount scripts");
+    hook->add_option("ACTION", a.hook_action, "mount or umount")
+        ->required()
+        ->check(CLI::IsMember({"mount", "umount"}));
+    auto* reg = app.add_subcommand("register", "register containers' backends with the director");
+    reg->add_option("CTID", a.ctids, "containers")->required();
+    auto* drain = app.add_subcommand("drain", "set containers' backends to weight 0");
+    drain->add_option("CTID", a.ctids, "containers")->required();
+    auto* dereg = app.add_subcommand("deregister", "drain, then remove containers' backends");
+    dereg->add_option("CTID", a.ctids, "containers")->required();
+    auto* config = app.add_subcommand("config", "print the effective configuration");
+    config->add_flag("--example", a.example, "print the built-in example configuration instead");
+    auto* watch = app.add_subcommand("watch", "keep the node and containers converged (daemon)");
+    watch->add_option("--interval", a.interval, "time between full passes (ms, s, m, h)")
+        ->capture_default_str();
+    auto* version = app.add_subcommand("version", "print the version");
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        int rc = app.exit(e);
+        return rc == 0 ? 0 : static_cast<int>(Exit::usage);
+    }
+    setup_logging(a);
+
+    try {
+        if (*version) {
+            std::cout << version_text();
+            return 0;
+        }
+        if (*config && a.example) {
+            std::cout << example_config();
+            return 0;
+        }
+        // Validated as a whole before anything touches the system.
+        Config cfg = load_config(a.config);
+        if (*config) {
+            std::cout << render_config(cfg);
+            return 0;
+        }
+        FlowOptions opts;
+        opts.dry_run = a.dry_run;
+        opts.features_off = a.features_off;
+        opts.config_path = a.config;
+        opts.self = argv[0];
+        opts.install_watch = a.install_watch;
+        opts.probe = a.probe;
+        opts.probe_service = a.probe_service;
+        opts.lock_wait = std::chrono::seconds(a.lock_wait);
+        opts.unit_dir = a.unit_dir;
+        if (*hook) return run_hook(cfg, opts, a.hook_action);
+        if (*watch) return run_watch(cfg, opts, parse_watch_options(a.interval));
+
+        if (*probe) a.ctids = {a.probe_ctid};
+        std::string name = app.get_subcommands().front()->get_name();
+        Report report = run_command(cfg, opts, name, a.ctids);
+        return print_report(report, name, a);
+    } catch (const Error& e) {
+        spdlog::error("{}", e.what());
+        return static_cast<int>(e.exit());
+    } catch (const std::exception& e) {
+        spdlog::error("internal error: {}", e.what());
+        return static_cast<int>(Exit::failed);
+    }
+    (void)bootstrap, (void)provision, (void)deprovision, (void)check, (void)reg, (void)drain,
+        (void)dereg, (void)probe;
+}

@@ -1,0 +1,210 @@
+// `vzlvs watch`: the mount hook's worker made permanent (docs/commands/watch.md).
+//
+// One thread, one loop (a pass reads the CTs' in-CT state ahead on threads of its own,
+// CtNet::read_ahead). Between periodic passes it waits on a route/neighbour netlink
+// subscription (watch_net_events) and deletes a VIP's route on venet, and its proxy entries,
+// as soon as the route is notified; a notification of anything else costs a lookup in the
+// VIP set, no dump (tables are dumped only after subscribing and after an overrun). The wait
+// ends at the next pass's deadline or at once on SIGTERM/SIGINT. The pass takes each running
+// container's lock and, if it is still provisioned, guards its VIPs and runs the shared repair
+// recipe (steps/repair.hpp).
+#include "vzlvs/commands/watch.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "commands/log_lines.hpp"
+#include "commands/syslog.hpp"
+#include "vzlvs/base/lock.hpp"
+#include "vzlvs/base/signals.hpp"
+#include "vzlvs/base/strings.hpp"
+#include "vzlvs/commands/run.hpp"
+#include "vzlvs/config/validate.hpp"
+#include "vzlvs/steps/leaks.hpp"
+#include "vzlvs/steps/preflight.hpp"
+#include "vzlvs/steps/repair.hpp"
+#include "vzlvs/world/ct_view.hpp"
+
+namespace vzlvs {
+
+namespace {
+
+using clock = std::chrono::steady_clock;
+
+// A pass does not wait long for a CT another vzlvs works on: it retries at the next pass.
+constexpr std::chrono::milliseconds kLockWait{1000};
+
+// ---- the periodic pass ----------------------------------------------------------------------
+
+class Watcher {
+  public:
+    Watcher(const Config& cfg, const FlowOptions& opts, const StopSignals& stop)
+        : cfg_(cfg), opts_(opts), stop_(stop) {}
+
+    void pass() {
+        ++passes_;
+        const auto started = clock::now();
+        Seams seams(cfg_);         // fresh each pass: no connection or cache outlives a failure
+        seams.cache_node_reads();  // one dump of each table per pass, not per CT
+        Ctx ctx{cfg_, opts_, seams};
+        Report report;
+        StepRunner runner(report, false);
+        runner.after_apply([&seams] { seams.forget_node_reads(); });
+        std::vector<std::string> ctids;
+        for (const auto& [ctid, ct] : cfg_.containers) ctids.push_back(ctid);
+        seams.ct_net().read_ahead(ctids);  // like the tables: confirmed under the lock if wrong
+        for (const auto& [ctid, ct] : cfg_.containers) {
+            if (stop_.requested()) break;
+            auto v = std::make_shared<CtView>(ctx, ct);
+            try {
+                pass_ct(ctx, runner, v);
+            } catch (const std::exception& e) {
+                runner.note({v->scope(), "watch pass", Status::failed, e.what(), ""});
+            }
+        }
+        log_outcomes(report, clock::now() - started);
+    }
+
+  private:
+    void pass_ct(Ctx& ctx, StepRunner& runner, const std::shared_ptr<CtView>& v) {
+        if (!v->status().running) {
+            spdlog::debug("{}: not running (the mount hook acts at its start): skipped this pass",
+                          v->scope());
+            return;
+        }
+        std::optional<CtLock> lock;
+        try {
+            lock.emplace(cfg_.node.state_dir, v->ct.ctid, kLockWait);
+        } catch (const BusyError& e) {
+            spdlog::debug("{}: busy, retried at the next pass: {}", v->scope(), e.what());
+            return;
+        }
+        // The node's tables were read once for the pass; a step that finds them wrong reads
+        // them again before it changes anything (this CT's hook may have acted since).
+        runner.confirm_fresh([v] { v->changed(); });
+        // Only what provision set up is kept up, decided under the lock: watch never undoes
+        // a deprovision, nor jumps ahead of a provision, nor guards a VIP no CT holds.
+        if (repair_if_provisioned(ctx, runner, v, true) == Repair::not_provisioned)
+            spdlog::debug("{}: not provisioned (a VIP not in IP_ADDRESS): skipped", v->scope());
+    }
+
+    void log_outcomes(const Report& report, clock::duration took) {
+        int repaired = 0, failed = 0;
+        for (const auto& o : report.outcomes()) {
+            const std::string key = o.scope + "\t" + o.name;
+            switch (o.status) {
+                case Status::changed:
+                    ++repaired;
+                    failing_.erase(key);
+                    spdlog::info("{}", log_line("repaired", o));
+                    break;
+                case Status::pending:
+                    spdlog::info("{}", log_line("pending", o));
+                    break;
+                case Status::failed: {
+                    ++failed;
+                    // A lasting failure is logged once at warning level, then only when it
+                    // changes: the journal must not fill up at every pass.
+                    auto it = failing_.find(key);
+                    const bool repeat = it != failing_.end() && it->second == o.detail;
+                    spdlog::log(repeat ? spdlog::level::debug : spdlog::level::warn, "{}",
+                                log_line("failed", o));
+                    failing_[key] = o.detail;
+                    break;
+                }
+                default:
+                    if (failing_.erase(key))  // Without the fix: the step holds again.
+                        spdlog::info("{}",
+                                     log_line("recovered", {o.scope, o.name, o.status, o.detail}));
+                    break;
+            }
+        }
+        spdlog::debug("pass {} done in {} ms: {} repaired, {} failed", passes_,
+                      std::chrono::duration_cast<std::chrono::milliseconds>(took).count(), repaired,
+                      failed);
+    }
+
+    const Config& cfg_;
+    const FlowOptions& opts_;
+    const StopSignals& stop_;
+    std::map<std::string, std::string> failing_;  // scope\tstep → detail last logged
+    unsigned passes_ = 0;
+};
+
+}  // namespace
+
+WatchOptions parse_watch_options(const std::string& interval) {
+    WatchOptions w;
+    const std::string why = validate::duration(interval, &w.interval);
+    if (!why.empty()) throw UsageError("--interval: " + why);
+    return w;
+}
+
+int run_watch(const Config& cfg, const FlowOptions& opts, const WatchOptions& wopts) {
+    if (opts.dry_run)
+        throw UsageError(
+            "watch changes what drifts as it happens; for a read-only look use "
+            "`vzlvs check`");
+    const std::vector<OwnedVip> vips = owned_vips(cfg);
+    if (vips.empty())
+        throw UsageError("nothing to watch: " + cfg.source.string() +
+                         " has no [container] section with a service");
+    if (wopts.interval.count() <= 0) throw UsageError("--interval must be positive");
+
+    {
+        Seams seams(cfg);
+        refuse_unusable_settings(cfg, opts, seams);
+        Ctx ctx{cfg, opts, seams};
+        refuse_vips_of_the_node(ctx);
+    }
+    if (!stderr_is_journal()) also_log_to_syslog(*spdlog::default_logger());
+    StopSignals stop;
+    Watcher watcher(cfg, opts, stop);
+    spdlog::info(
+        "watching {} VIP(s) of {} container(s): leaked routes are removed as they "
+        "appear, a full pass runs every {}",
+        vips.size(), cfg.containers.size(), format_duration(wopts.interval));
+
+    bool subscribed_logged = false;
+    std::unique_ptr<Netlink> nl;  // kept while it works; remade after an error
+    auto on_event = [&](const NetEvents& events) {
+        if (!subscribed_logged) {
+            // Only now is the subscription live: from here on nothing is missed.
+            spdlog::info("subscribed to route and neighbour events");
+            subscribed_logged = true;
+        }
+        if (!nl) nl = make_netlink();
+        log_swept(sweep_notified_leaks(*nl, cfg.node.venet, vips, events));
+        return false;  // never done: only the deadline or a signal ends the wait
+    };
+
+    auto next_pass = clock::now();
+    while (!stop.requested()) {
+        if (clock::now() >= next_pass) {
+            watcher.pass();
+            next_pass = clock::now() + wopts.interval;
+            continue;  // re-check the signal before waiting
+        }
+        const auto left = std::chrono::ceil<std::chrono::milliseconds>(next_pass - clock::now());
+        try {
+            // A new subscription per interval: its initial dump also catches what appeared
+            // during the pass, and an overrun inside it is resolved by a re-dump.
+            watch_net_events("", left, on_event, stop.fd());
+        } catch (const std::exception& e) {
+            nl.reset();
+            spdlog::error("route watch failed: {}; leaked routes are removed at the next pass",
+                          e.what());
+            stop.wait_until(next_pass);
+        }
+    }
+    spdlog::info("stopped ({})", stop.name());
+    return 0;
+}
+
+}  // namespace vzlvs

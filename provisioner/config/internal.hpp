@@ -1,0 +1,63 @@
+// The stages of reading a config, shared by config*.cpp only: INI syntax → sections with
+// line numbers → typed Config → cross-checks. Each stage adds to one Problems list so the
+// user sees every mistake in one run.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "vzlvs/config/config.hpp"
+
+namespace vzlvs::config_detail {
+
+struct RawEntry {
+    std::string key;
+    std::string value;  // quotes already stripped
+    int line = 0;
+};
+
+struct RawSection {
+    std::string kind;  // node, director, service, container (or what the user wrote)
+    std::string arg;   // the NAME / CTID after the kind, "" if none
+    int line = 0;
+    std::vector<RawEntry> entries;
+
+    std::string label() const { return arg.empty() ? kind : kind + " " + arg; }
+    const RawEntry* find(const std::string& key) const;
+    // The line of key if it was written, else the section header's line.
+    int line_of(const std::string& key) const;
+};
+
+struct RawConfig {
+    std::vector<RawSection> sections;  // in file order, duplicates already removed
+    // Appends a section; its position is indexed by label, so that find() stays cheap and
+    // reading a file of many sections stays linear.
+    void add(RawSection s);
+    const RawSection* find(const std::string& kind, const std::string& arg) const;
+
+  private:
+    std::map<std::string, std::size_t> index_;  // label → position in sections
+};
+
+class Problems {
+  public:
+    explicit Problems(std::string file) : file_(std::move(file)) {}
+    void add(int line, std::string section, std::string key, std::string message);
+    bool empty() const { return problems_.empty(); }
+    // Sorted by line (problems not tied to a line last), in the order found otherwise.
+    std::vector<ConfigProblem> sorted() const;
+
+  private:
+    std::string file_;
+    std::vector<ConfigProblem> problems_;
+};
+
+// Syntax only: line length, sections, key = value, duplicates. See config_ini.cpp.
+RawConfig read_ini(const std::string& text, Problems& problems);
+// Known sections and keys, each value checked and stored. See config_sections.cpp.
+void apply_sections(const RawConfig& raw, Config& cfg, Problems& problems);
+// Rules that span sections (shared VIPs, duplicate virtual services). See config_crosscheck.cpp.
+void cross_check(const RawConfig& raw, const Config& cfg, Problems& problems);
+
+}  // namespace vzlvs::config_detail

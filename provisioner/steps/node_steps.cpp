@@ -1,0 +1,241 @@
+#include "vzlvs/steps/node_steps.hpp"
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <memory>
+#include <sstream>
+
+#include "vzlvs/base/files.hpp"
+#include "vzlvs/base/strings.hpp"
+#include "vzlvs/net/desired_sysctls.hpp"
+#include "vzlvs/net/sysctl.hpp"
+#include "vzlvs/net/tunnel_probe.hpp"
+#include "vzlvs/steps/guard_step.hpp"
+
+namespace vzlvs {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* kBlockId = "lvs-tun";
+
+// Where this distribution loads modules from at boot (docs/commands/bootstrap.md).
+struct Autoload {
+    fs::path path;
+    std::string header, body;
+    mode_t mode;
+};
+
+Autoload autoload_for(const Config& cfg) {
+    ModulesPersist how = cfg.node.modules_persist;
+    if (how == ModulesPersist::autodetect)
+        how = fs::exists("/run/systemd/system") || !fs::exists(cfg.node.sysconfig_modules_dir)
+                  ? ModulesPersist::modules_load_d
+                  : ModulesPersist::sysconfig;
+    if (how == ModulesPersist::sysconfig)
+        // RHEL/CentOS 6 rc.sysinit runs every executable /etc/sysconfig/modules/*.modules.
+        return {cfg.node.sysconfig_modules_dir / "ipip.modules", "#!/bin/sh\n",
+                "/sbin/modprobe ipip >/dev/null 2>&1\n", 0755};
+    if (how == ModulesPersist::modules_load_d)
+        return {cfg.node.modules_load_dir / "vzlvs.conf", "", "ipip\n", 0644};
+    return {};
+}
+
+fs::path rp_filter_file(const Config& cfg) { return cfg.node.sysctl_dir / "60-vzlvs.conf"; }
+
+std::optional<int> to_int(const std::optional<std::string>& v) {
+    if (!v || v->empty() || v->size() > 3) return std::nullopt;
+    for (char c : *v)
+        if (c < '0' || c > '9') return std::nullopt;
+    return std::stoi(*v);
+}
+
+// The rp_filter rows for this node, read once per run: the kernel's values now, and what an
+// earlier bootstrap pinned (the rows of its block in the sysctl.d file).
+std::vector<SysctlRow> rp_rows(const Config& cfg) {
+    RpFilterNow now;
+    now.all = to_int(sysctl_read("net.ipv4.conf.all.rp_filter")).value_or(0);
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator("/proc/sys/net/ipv4/conf", ec)) {
+        const std::string dev = e.path().filename().string();
+        if (dev == "all") continue;
+        if (auto v = to_int(sysctl_read(ipv4_conf_key(dev, "rp_filter")))) now.devs[dev] = *v;
+    }
+    const std::string prefix = "net.ipv4.conf.", suffix = ".rp_filter = ";
+    auto text = read_file(rp_filter_file(cfg));
+    auto block = text ? find_block(*text, kBlockId) : std::nullopt;
+    std::istringstream in(block.value_or(""));
+    for (std::string line; std::getline(in, line);) {
+        const auto at = line.find(suffix);
+        if (line.rfind(prefix, 0) != 0 || at == std::string::npos) continue;
+        const std::string dev = line.substr(prefix.size(), at - prefix.size());
+        auto v = to_int(line.substr(at + suffix.size()));
+        if (v && dev != "all" && dev != cfg.node.venet) now.pinned_before[dev] = *v;
+    }
+    return node_rp_filter_sysctls(cfg.node.venet, cfg.node.all_rp_filter, now);
+}
+
+Step file_block_step(const std::string& name, const fs::path& path, const std::string& body,
+                     mode_t mode, const std::string& header, const std::string& why) {
+    return {"node", name, "vzlvs bootstrap",
+            [path, body, why]() {
+                auto text = read_file(path);
+                auto block = text ? find_block(*text, kBlockId) : std::nullopt;
+                bool ok = block && *block == body;
+                return Observation::holds_if(
+                    ok, ok ? path.string() : path.string() + (text ? " differs" : " missing"),
+                    "write " + path.string() + " (" + why + ")");
+            },
+            [path, body, mode, header]() {
+                fs::create_directories(path.parent_path());
+                ensure_block_in_file(path, kBlockId, body, mode, header);
+                return Applied::changed("wrote " + path.string());
+            }};
+}
+
+// Also says which OpenVZ vzlvs found, and how it knows (ct/detect.hpp).
+Step vzctl_step(Ctx& ctx) {
+    return {
+        "node", "vzctl", "install vzctl, or set vzctl = PATH in [node]", [&ctx]() {
+            const fs::path& vzctl = ctx.cfg.node.vzctl;
+            if (::access(vzctl.c_str(), X_OK) != 0)
+                return Observation::fails(vzctl.string() + " is not an executable");
+            try {
+                return Observation::holds(vzctl.string() + ": " + ctx.seams.containers().flavour());
+            } catch (const Error& e) {
+                return Observation::fails(e.what());
+            }
+        }};
+}
+
+Step venet_step(Ctx& ctx) {
+    return {"node", "venet device",
+            "start OpenVZ networking (service vz start), or set venet = NAME in [node]", [&ctx]() {
+                const std::string& venet = ctx.cfg.node.venet;
+                auto l = ctx.seams.netlink().link(venet);
+                return Observation::holds_if(
+                    l && l->up, !l ? "no device " + venet : venet + (l->up ? " up" : " down"));
+            }};
+}
+
+Step ipip_step(Ctx& ctx) {
+    Step s{"node", "ipip module",
+           "a kernel with ipip (CONFIG_NET_IPIP) is required for LVS-TUN real servers", []() {
+               bool loaded = kernel_has_ipip();
+               return Observation::holds_if(loaded, loaded ? "loaded" : "not loaded",
+                                            "modprobe ipip");
+           }};
+    s.apply = [&ctx]() {
+        if (!fs::exists("/proc/modules"))
+            throw Error(
+                "ipip not supported by this kernel: it is not built in and the kernel "
+                "cannot load modules");
+        RunResult r;
+        try {
+            r = ctx.seams.runner().run({"modprobe", "ipip"});
+        } catch (const ProgramNotFound& e) {
+            throw Error(std::string("ipip is not loaded and modprobe is missing (install kmod): ") +
+                        e.what());
+        }
+        if (!r.ok() || !kernel_has_ipip()) {
+            std::string why = r.err.empty() ? "exit " + std::to_string(r.exit_code) : r.err;
+            while (!why.empty() && why.back() == '\n') why.pop_back();
+            throw Error("ipip not supported by this kernel (modprobe ipip: " + why + ")");
+        }
+        return Applied::changed("loaded");
+    };
+    return s;
+}
+
+// The node's rp_filter rows. `all` is special: the kernel uses max(all, venet), and lowering
+// `all` touches every interface, so vzlvs pins the others first (all_rp_filter = pin).
+Step rp_filter_step(const Config& cfg, std::shared_ptr<const std::vector<SysctlRow>> rows) {
+    const std::string venet = cfg.node.venet;
+    const std::string all_key = "net.ipv4.conf.all.rp_filter";
+    Step s{"node", "rp_filter on " + venet, "vzlvs bootstrap", [&cfg, venet, all_key, rows]() {
+               auto all = sysctl_read(all_key);
+               auto dev = sysctl_read(ipv4_conf_key(venet, "rp_filter"));
+               std::vector<std::string> differ;
+               for (const auto& row : *rows)
+                   if (sysctl_read(row.key).value_or("?") != row.value)
+                       differ.push_back(row.key + "=" + row.value);
+               const bool ok = all && *all == "0" && differ.empty();
+               Observation o = Observation::holds_if(
+                   ok,
+                   "all=" + all.value_or("?") + " " + venet + "=" + dev.value_or("?") +
+                       " (effective: the max)",
+                   "set " + join(differ, ", ") +
+                       (rows->size() > 2 ? " (each device pinned to its effective value, then "
+                                           "all lowered: the others stay as protected)"
+                                         : ""));
+               if (all && *all != "0" && cfg.node.all_rp_filter == AllRpFilter::refuse)
+                   o.fix = all_key + " is not 0 and the kernel uses max(all, " + venet +
+                           "): set it to 0 yourself (it affects every interface), or let vzlvs "
+                           "pin every interface and lower it with all_rp_filter = pin in [node]";
+               return o;
+           }};
+    s.apply = [&cfg, all_key, rows]() {
+        // In table order: the pins hold before all drops, so no device is unprotected.
+        for (const auto& row : *rows) sysctl_write(row.key, row.value);
+        auto all = sysctl_read(all_key);
+        if (all && *all != "0")
+            throw Error(all_key + " is " + *all + ": vzlvs set " + cfg.node.venet +
+                        " to 0 but does not change `all` with all_rp_filter = refuse");
+        return Applied::changed("set " + std::to_string(rows->size()) + " value(s)");
+    };
+    return s;
+}
+
+Step forwarding_step() {
+    const SysctlRow row = node_forwarding_sysctl();
+    return {"node", "IPv4 forwarding",
+            "sysctl -w " + row.key + "=" + row.value + " (the vz service normally sets it)",
+            [row]() {
+                auto v = sysctl_read(row.key);
+                return Observation::holds_if(v && *v == row.value, "ip_forward=" + v.value_or("?"));
+            }};
+}
+
+// The ARP settings that matter on a venet node are the uplinks': venet and tunl0 are NOARP.
+Step proxy_arp_step(Ctx& ctx) {
+    return {"node", "proxy_arp on uplinks",
+            "sysctl -w net.ipv4.conf.all.proxy_arp=0 and net.ipv4.conf.DEV.proxy_arp=0 "
+            "(vzctl's per-IP proxy entries do not need it)",
+            [&ctx]() {
+                std::vector<std::string> on;
+                auto all = sysctl_read("net.ipv4.conf.all.proxy_arp");
+                if (all && *all != "0") on.push_back("all");
+                for (const auto& dev : uplinks(ctx)) {
+                    auto v = sysctl_read(ipv4_conf_key(dev, "proxy_arp"));
+                    if (v && *v != "0") on.push_back(dev);
+                }
+                // Proxy ARP answers for any address routed out of another interface: a VIP
+                // whose route leaked would be claimed even without vzctl's proxy entry.
+                if (on.empty()) return Observation::holds("off");
+                return Observation::warn("on for " + join(on));
+            }};
+}
+
+}  // namespace
+
+std::vector<Step> node_steps(Ctx& ctx) {
+    const Config& cfg = ctx.cfg;
+    std::vector<Step> steps{vzctl_step(ctx), venet_step(ctx), ipip_step(ctx)};
+    Autoload al = autoload_for(cfg);
+    if (!al.path.empty())
+        steps.push_back(file_block_step("ipip loaded at boot", al.path, al.body, al.mode, al.header,
+                                        "loads ipip at every boot"));
+    auto rows = std::make_shared<const std::vector<SysctlRow>>(rp_rows(cfg));
+    steps.push_back(rp_filter_step(cfg, rows));
+    steps.push_back(file_block_step("rp_filter persisted", rp_filter_file(cfg),
+                                    render_sysctl_file("", *rows), 0644, "",
+                                    "applied at every boot"));
+    steps.push_back(forwarding_step());
+    steps.push_back(arp_guard_step(ctx, cfg.all_vips()));
+    steps.push_back(proxy_arp_step(ctx));
+    return steps;
+}
+
+}  // namespace vzlvs

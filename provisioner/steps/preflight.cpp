@@ -1,0 +1,106 @@
+#include "vzlvs/steps/preflight.hpp"
+
+#include <algorithm>
+
+#include "vzlvs/base/strings.hpp"
+
+namespace vzlvs {
+
+namespace {
+
+std::string service_of(const Config& cfg, const std::string& vip) {
+    std::vector<std::string> names;
+    for (const auto& [name, svc] : cfg.services)
+        if (svc.vip == vip) names.push_back(name);
+    return join(names);
+}
+
+// The CT's own addresses: its IP_ADDRESS entries that are no VIP of any service.
+std::vector<std::string> own_addresses(Ctx& ctx, CtView& v) {
+    std::vector<std::string> own;
+    for (const auto& ip : v.conf().ips())
+        if (!ctx.cfg.is_vip(ip)) own.push_back(ip);
+    return own;
+}
+
+}  // namespace
+
+void refuse_vips_of_the_node(Ctx& ctx) {
+    Netlink& nl = ctx.seams.netlink();
+    std::vector<std::string> problems;
+    for (const auto& link : nl.links()) {
+        for (const auto& cidr : nl.addresses(link.name)) {
+            const std::string ip = cidr.substr(0, cidr.find('/'));
+            if (ctx.cfg.is_vip(ip))
+                problems.push_back("VIP " + ip + " (service " + service_of(ctx.cfg, ip) +
+                                   ") is an address of this node, on " + link.name);
+        }
+    }
+    for (const auto& gw : nl.gateways())
+        if (ctx.cfg.is_vip(gw))
+            problems.push_back("VIP " + gw + " (service " + service_of(ctx.cfg, gw) +
+                               ") is the gateway of this node's routes");
+    if (!problems.empty())
+        throw UsageError(join(problems, "; ") +
+                         ": the ARP guard for it would drop the node's own ARP and cut the node "
+                         "off the LAN. A VIP is the director's address, never a node's: fix the "
+                         "vip in " +
+                         ctx.cfg.source.string());
+}
+
+Step ct_exists_step(Ctx& ctx, std::shared_ptr<CtView> v) {
+    return {v->scope(), "container exists",
+            "create container " + v->ct.ctid + " or remove [container " + v->ct.ctid + "] from " +
+                ctx.cfg.source.string(),
+            [v]() {
+                const auto& st = v->status();
+                return Observation::holds_if(
+                    st.exists, st.exists ? (st.running ? "running" : "stopped")
+                                         : "no such container on this node (vzctl status: "
+                                           "deleted)");
+            }};
+}
+
+Step ct_own_address_step(Ctx& ctx, std::shared_ptr<CtView> v) {
+    return {v->scope(), "an address of its own",
+            "give CT " + v->ct.ctid + " an address that is no VIP (vzctl set " + v->ct.ctid +
+                " --ipadd IP --save) or set address = IP in [container " + v->ct.ctid + "]",
+            [&ctx, v]() {
+                if (!v->ct.address.empty()) return Observation::holds(v->ct.address + " (address)");
+                const auto own = own_addresses(ctx, *v);
+                if (!own.empty()) return Observation::holds(join(own));
+                return Observation::fails(
+                    "every address in its IP_ADDRESS is a VIP (" + join(v->conf().ips()) +
+                    "): provision would delete the CT's own route and deprovision would leave "
+                    "it without an address; the director tunnels to a real address");
+            }};
+}
+
+IpHolders read_ip_holders(Ctx& ctx) {
+    IpHolders holders;
+    ContainerManager& cm = ctx.seams.containers();
+    for (const auto& id : cm.containers())
+        for (const auto& ip : cm.config(id).ips()) holders[ip].push_back(id);
+    return holders;
+}
+
+std::vector<Step> ct_preflight_steps(Ctx& ctx, std::shared_ptr<CtView> v,
+                                     std::shared_ptr<const IpHolders> holders) {
+    Step unique{v->scope(), "VIP held by no other CT",
+                "a node's venet IP table is global: only one container per node can hold a VIP "
+                "(vzctl would fail with exit 78); move one of the containers to another node",
+                [v, holders]() {
+                    for (const auto& vip : v->vips) {
+                        const auto it = holders->find(vip);
+                        if (it == holders->end()) continue;
+                        for (const auto& other : it->second)
+                            if (other != v->vz_id())
+                                return Observation::fails("VIP " + vip +
+                                                          " is in the IP_ADDRESS of CT " + other);
+                    }
+                    return Observation::holds(join(v->vips));
+                }};
+    return {ct_exists_step(ctx, v), unique, ct_own_address_step(ctx, v)};
+}
+
+}  // namespace vzlvs

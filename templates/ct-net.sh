@@ -27,7 +27,7 @@ done
 
 # The sysctls this container needs, "KEY VALUE WHY" per line, and the text of PERSIST that
 # keeps them: rendered by vzlvs from its table of desired kernel state
-# (src/net/desired_sysctls.cpp, src/ct/ct_net.cpp ct_persist_text).
+# (provisioner/net/desired_sysctls.cpp, provisioner/ct/ct_net.cpp ct_persist_text).
 SYSCTLS='{{SYSCTLS}}'
 PERSIST_TEXT='{{PERSIST_TEXT}}'
 
@@ -47,31 +47,9 @@ link_kind() {
     echo "$k"
 }
 
+# The fields, one snippet each, from vzlvs's table of in-CT state (provisioner/ct/ct_fields.cpp).
 observe() {
-    if ip link show dev "$DEV" >/dev/null 2>&1; then
-        echo "tunl0=present"
-        echo "kind=$(link_kind)"
-        if ip -o link show dev "$DEV" | grep -q '[<,]UP[,>]'; then echo "up=1"; else echo "up=0"; fi
-        echo "mtu=$(cat "/sys/class/net/$DEV/mtu" 2>/dev/null || echo -)"
-        ip -o -4 addr show dev "$DEV" | awk '{print "addr=" $4}'
-    else
-        echo "tunl0=absent"
-    fi
-    echo "$SYSCTLS" | while read -r key value why; do
-        echo "sysctl=$key $(cat "$(sysctl_path "$key")" 2>/dev/null || echo -)"
-    done
-    echo "fb_tunnels=$(cat /proc/sys/net/core/fb_tunnels_only_for_init_net 2>/dev/null || echo -)"
-    # What venet gives the CT (vzctl's in-CT add_ip puts every CT IP on venet0 or its aliases).
-    ip -o -4 addr show dev venet0 2>/dev/null | awk '{print "venet=" $4}'
-    # The MSS the CT advertises on its default route, if set (IPIP costs 20 bytes of MTU).
-    echo "advmss=$(ip -4 route show default 2>/dev/null | sed -n 's/.* advmss \([0-9]*\).*/\1/p' | head -n 1)"
-    if [ ! -f "$PERSIST" ]; then
-        echo "persist=missing"
-    elif [ "$(cat "$PERSIST")" = "$(persist_text)" ]; then
-        echo "persist=ok"
-    else
-        echo "persist=differs"
-    fi
+{{OBSERVE}}
 }
 
 apply() {

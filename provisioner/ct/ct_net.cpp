@@ -1,9 +1,10 @@
 #include "vzlvs/ct/ct_net.hpp"
 
 #include <algorithm>
-#include <functional>
+#include <map>
 #include <sstream>
 
+#include "ct/ct_fields.hpp"
 #include "vzlvs/base/embedded.hpp"
 #include "vzlvs/base/strings.hpp"
 #include "vzlvs/net/desired_sysctls.hpp"
@@ -12,54 +13,22 @@ namespace vzlvs {
 
 namespace {
 
-using Field = std::function<void(CtNetState&, const std::string&)>;
-
-unsigned number(const std::string& v, const char* what) {
-    return static_cast<unsigned>(parse_unsigned(v, std::string("in-CT ") + what));
+std::string sysctl_or(const CtNetState& s, const std::string& key) {
+    auto it = s.sysctls.find(key);
+    return it == s.sysctls.end() ? "?" : it->second;
 }
 
-// One row per key ct-net.sh prints: adding an in-CT observation is one row here and one
-// echo in the script.
-const std::map<std::string, Field>& fields() {
-    static const std::map<std::string, Field> f = {
-        {"tunl0", [](CtNetState& s, const std::string& v) { s.tunl0 = v == "present"; }},
-        {"kind", [](CtNetState& s, const std::string& v) { s.kind = v; }},
-        {"up", [](CtNetState& s, const std::string& v) { s.up = v == "1"; }},
-        {"mtu",
-         [](CtNetState& s, const std::string& v) {
-             if (v != "-") s.mtu = number(v, "tunl0 mtu");
-         }},
-        {"addr", [](CtNetState& s, const std::string& v) { s.addrs.push_back(v); }},
-        {"sysctl",
-         [](CtNetState& s, const std::string& v) {
-             const auto sp = v.find(' ');
-             if (sp == std::string::npos) throw Error("in-CT sysctl line without a value");
-             s.sysctls[v.substr(0, sp)] = v.substr(sp + 1);
-         }},
-        {"fb_tunnels",
-         [](CtNetState& s, const std::string& v) {
-             if (v != "-") s.fb_tunnels = number(v, "fb_tunnels_only_for_init_net");
-         }},
-        {"persist",
-         [](CtNetState& s, const std::string& v) {
-             if (v == "ok")
-                 s.persist = CtNetState::Persist::ok;
-             else if (v == "missing")
-                 s.persist = CtNetState::Persist::missing;
-             else if (v == "differs")
-                 s.persist = CtNetState::Persist::differs;
-             else
-                 throw Error("in-CT persist: \"" + printable(v, 40) +
-                             "\" is not ok|missing|differs");
-         }},
-        {"venet", [](CtNetState& s, const std::string& v) { s.venet.push_back(v); }},
-        {"advmss",
-         [](CtNetState& s, const std::string& v) {
-             if (!v.empty()) s.advmss = number(v, "advmss");
-         }},
-    };
-    return f;
+// The rows' parsers by key (ct/ct_fields.cpp).
+const std::map<std::string, const CtField*>& parsers() {
+    static const std::map<std::string, const CtField*> by_key = [] {
+        std::map<std::string, const CtField*> m;
+        for (const auto& row : ct_fields()) m[row.key] = &row;
+        return m;
+    }();
+    return by_key;
 }
+
+}  // namespace
 
 const char* to_string(CtNetState::Persist p) {
     switch (p) {
@@ -73,37 +42,15 @@ const char* to_string(CtNetState::Persist p) {
     return "?";
 }
 
-std::string sysctl_or(const CtNetState& s, const std::string& key) {
-    auto it = s.sysctls.find(key);
-    return it == s.sysctls.end() ? "?" : it->second;
-}
-
-}  // namespace
-
 bool CtNetState::has_addr(const std::string& vip) const {
     return std::find(addrs.begin(), addrs.end(), vip + "/32") != addrs.end();
 }
 
 std::string CtNetState::problems(const std::vector<std::string>& vips, bool check_kind) const {
     std::vector<std::string> p;
-    if (!tunl0) {
-        p.push_back("no tunl0 in the container (ipip feature not effective)");
-    } else {
-        if (check_kind && kind != "ipip")
-            p.push_back("tunl0 is a '" + kind +
-                        "' device, not ipip: ipip not supported by this kernel, the container "
-                        "cannot decapsulate the director's packets");
-        if (!up) p.push_back("tunl0 is down");
-        for (const auto& v : vips)
-            if (!has_addr(v)) p.push_back(v + "/32 not on tunl0");
-    }
-    for (const auto& row : ct_sysctls()) {
-        const std::string have = sysctl_or(*this, row.key);
-        if (have != row.value)
-            p.push_back(row.key + "=" + have + ", want " + row.value + " (" + row.why + ")");
-    }
-    if (persist != Persist::ok)
-        p.push_back(std::string("in-container sysctl file ") + to_string(persist));
+    const CtWanted wanted{vips, check_kind};
+    for (const auto& row : ct_fields())
+        if (row.problems) row.problems(*this, wanted, p);
     return join(p, "; ");
 }
 
@@ -126,8 +73,8 @@ CtNetState parse_ct_net_output(const std::string& out) {
     while (std::getline(in, line)) {
         auto eq = line.find('=');
         if (eq == std::string::npos) continue;
-        auto f = fields().find(line.substr(0, eq));
-        if (f != fields().end()) f->second(st, line.substr(eq + 1));
+        auto f = parsers().find(line.substr(0, eq));
+        if (f != parsers().end()) f->second->parse(st, line.substr(eq + 1));
     }
     return st;
 }
@@ -162,9 +109,10 @@ std::string ct_net_script() {
     persist.pop_back();  // printf '%s\n' in the script gives it back
     if (persist.find('\'') != std::string::npos)
         throw Error("the in-CT sysctl file cannot be rendered into ct-net.sh: it has a quote");
-    return render_template(
-        "templates/ct-net.sh",
-        {{"SYSCTLS", rows}, {"PERSIST_TEXT", persist}, {"PERSIST_FILE", kCtPersistFile}});
+    return render_template("templates/ct-net.sh", {{"SYSCTLS", rows},
+                                                   {"PERSIST_TEXT", persist},
+                                                   {"PERSIST_FILE", kCtPersistFile},
+                                                   {"OBSERVE", ct_observe_script()}});
 }
 
 CtNetState ExecCtNet::run(const std::string& action, const std::string& ctid,

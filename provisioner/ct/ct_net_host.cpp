@@ -12,9 +12,9 @@
 #include <memory>
 #include <system_error>
 
+#include "ct/ct_fields.hpp"
 #include "vzlvs/base/files.hpp"
 #include "vzlvs/base/strings.hpp"
-#include "vzlvs/net/desired_sysctls.hpp"
 #include "vzlvs/net/netlink.hpp"
 #include "vzlvs/net/sysctl.hpp"
 
@@ -73,53 +73,76 @@ class Dir {
     int fd_;
 };
 
-// read_ct_net_from_host() on a thread already in the CT's network namespace.
-std::optional<CtNetState> read_in_ct_netns(const std::string& root_path) {
-    const Dir root(root_path);
-    if (root.fd() < 0)
-        throw Error("cannot open the container's root " + root_path + ": " + std::strerror(errno) +
-                    " (has it stopped?)");
-    const ReadBeneath persisted =
-        read_beneath(root.fd(), root_path, kCtPersistFile, kCtNetOutputMax);
-    if (persisted.result == ReadBeneath::Result::refused) return std::nullopt;
-    CtNetState st;
-    st.persist = persist_state(persisted.result == ReadBeneath::Result::read
-                                   ? std::optional<std::string>(persisted.text)
-                                   : std::nullopt);
-    auto nl = make_netlink();  // one lookup of tunl0, one dump each of addresses and routes
-    const auto addrs = nl->all_addresses();
-    auto addrs_of = [&](const std::string& dev) {
-        auto it = addrs.find(dev);
-        return it == addrs.end() ? std::vector<std::string>{} : it->second;
-    };
-    if (auto l = nl->link(kTunnel)) {
-        st.tunl0 = true;
-        st.kind = l->kind.empty() ? (l->arptype == 768 ? "ipip" : "unknown") : l->kind;
-        st.up = l->up;
-        if (l->mtu) st.mtu = l->mtu;
-        st.addrs = addrs_of(kTunnel);
+// The CT as the rows of ct/ct_fields.cpp ask for it, from a thread already in its network
+// namespace: one lookup of tunl0, one dump each of addresses and routes, the persisted file
+// read once, and each directory of the CT's /proc/sys opened once, from its parent (conf/all
+// holds three of the sysctl rows, and conf/all and conf/tunl0 share five levels).
+class HostView final : public CtHostView {
+  public:
+    HostView(const Dir& root, const std::string& root_path, const NodeSysctls& node)
+        : root_(root), root_path_(root_path), node_(node) {}
+
+    const std::optional<LinkInfo>& tunl0() override {
+        if (!tunl0_) tunl0_ = nl().link(kTunnel);
+        return *tunl0_;
     }
-    // Each directory of the CT's /proc/sys opened once, from its parent (conf/all holds three
-    // of the rows, and conf/all and conf/tunl0 share five levels).
-    std::map<std::string, std::unique_ptr<Dir>> dirs;
-    std::function<const Dir&(const std::string&)> dir = [&](const std::string& rel) -> const Dir& {
-        auto& d = dirs[rel];
+    std::vector<std::string> addresses(const std::string& dev) override {
+        if (!addrs_) addrs_ = nl().all_addresses();
+        auto it = addrs_->find(dev);
+        return it == addrs_->end() ? std::vector<std::string>{} : it->second;
+    }
+    std::string sysctl(const std::string& key) override {
+        const std::string rel = proc_sys(key);
+        const std::string parent = rel.substr(0, rel.rfind('/'));
+        return sysctl_value(dir(parent).fd(), root_path_ + "/" + parent,
+                            rel.substr(parent.size() + 1), key);
+    }
+    std::string node_sysctl(const std::string& key) override {
+        auto it = node_.find(key);
+        if (it == node_.end())
+            throw Error("internal: the node's " + key + " was not read (ct_node_sysctls)");
+        return it->second;
+    }
+    std::optional<unsigned> default_route_advmss() override { return nl().default_route_advmss(); }
+    const ReadBeneath& persisted() override {
+        if (!persisted_)
+            persisted_ = read_beneath(root_.fd(), root_path_, kCtPersistFile, kCtNetOutputMax);
+        return *persisted_;
+    }
+
+  private:
+    Netlink& nl() {
+        if (!nl_) nl_ = make_netlink();
+        return *nl_;
+    }
+    const Dir& dir(const std::string& rel) {
+        auto& d = dirs_[rel];
         if (!d) {
             const std::size_t slash = rel.rfind('/');
             d = slash == std::string::npos
-                    ? std::make_unique<Dir>(root, rel)
+                    ? std::make_unique<Dir>(root_, rel)
                     : std::make_unique<Dir>(dir(rel.substr(0, slash)), rel.substr(slash + 1));
         }
         return *d;
-    };
-    for (const auto& row : ct_sysctls()) {
-        const std::string rel = proc_sys(row.key);
-        const std::string parent = rel.substr(0, rel.rfind('/'));
-        st.sysctls[row.key] = sysctl_value(dir(parent).fd(), root_path + "/" + parent,
-                                           rel.substr(parent.size() + 1), row.key);
     }
-    st.venet = addrs_of("venet0");
-    st.advmss = nl->default_route_advmss();
+
+    const Dir& root_;
+    const std::string& root_path_;
+    const NodeSysctls& node_;
+    std::unique_ptr<Netlink> nl_;
+    std::optional<std::optional<LinkInfo>> tunl0_;
+    std::optional<std::map<std::string, std::vector<std::string>>> addrs_;
+    std::optional<ReadBeneath> persisted_;
+    std::map<std::string, std::unique_ptr<Dir>> dirs_;
+};
+
+// read_ct_net_from_host() on a thread already in the CT's network namespace.
+std::optional<CtNetState> read_in_ct_netns(const std::string& root_path, const NodeSysctls& node) {
+    std::optional<CtNetState> st;
+    with_host_view(root_path, node, [&](CtHostView& view) {
+        // The script reads the file as the CT sees it, links and all: left to it.
+        if (view.persisted().result != ReadBeneath::Result::refused) st = read_ct_fields(view);
+    });
     return st;
 }
 
@@ -127,20 +150,38 @@ std::string proc_of(pid_t pid) { return "/proc/" + std::to_string(pid); }
 
 }  // namespace
 
+void with_host_view(const std::string& root_path, const NodeSysctls& node,
+                    const std::function<void(CtHostView&)>& f) {
+    const Dir root(root_path);
+    if (root.fd() < 0)
+        throw Error("cannot open the container's root " + root_path + ": " + std::strerror(errno) +
+                    " (has it stopped?)");
+    HostView view(root, root_path, node);
+    f(view);
+}
+
+NodeSysctls read_node_sysctls() {
+    NodeSysctls node;
+    for (const auto& key : ct_node_sysctls()) node[key] = host_sysctl(key);
+    return node;
+}
+
 std::optional<CtNetState> read_ct_net_from_host(const std::string& netns_path,
-                                                const std::string& root_path) {
+                                                const std::string& root_path,
+                                                const NodeSysctls& node) {
     std::optional<CtNetState> st;
-    in_netns(netns_path, [&] { st = read_in_ct_netns(root_path); });
+    in_netns(netns_path, [&] { st = read_in_ct_netns(root_path, node); });
     return st;
 }
 
-void read_ct_nets_from_host(const std::vector<pid_t>& pids,
+void read_ct_nets_from_host(const std::vector<pid_t>& pids, const NodeSysctls& node,
                             const std::function<void(std::size_t, HostCtNetRead)>& done) {
     std::vector<std::string> netns;
     for (pid_t pid : pids) netns.push_back(proc_of(pid) + "/ns/net");
     std::vector<std::optional<CtNetState>> states(pids.size());
     in_each_netns(
-        netns, [&](std::size_t i) { states[i] = read_in_ct_netns(proc_of(pids[i]) + "/root"); },
+        netns,
+        [&](std::size_t i) { states[i] = read_in_ct_netns(proc_of(pids[i]) + "/root", node); },
         [&](std::size_t i, std::exception_ptr failure) {
             done(i, {std::move(states[i]), std::move(failure)});
         });
@@ -179,9 +220,9 @@ void HostCtNet::read_ahead(const std::vector<std::string>& ctids) {
         it->second.state = std::move(state);
         read_.notify_all();
     };
-    auto read = [ids, pids, finish] {
+    auto read = [ids, pids, finish, &node = node_sysctls()] {
         try {
-            read_ct_nets_from_host(pids, [&](std::size_t i, HostCtNetRead r) {
+            read_ct_nets_from_host(pids, node, [&](std::size_t i, HostCtNetRead r) {
                 finish(ids[i], r.failure ? std::nullopt : std::move(r.state));
             });
         } catch (...) {
@@ -213,23 +254,23 @@ std::optional<CtNetState> HostCtNet::take_ahead(const std::string& ctid, pid_t p
     return st;
 }
 
+const NodeSysctls& HostCtNet::node_sysctls() {
+    if (!node_sysctls_) node_sysctls_ = read_node_sysctls();
+    return *node_sysctls_;
+}
+
 CtNetState HostCtNet::observe(const std::string& ctid, const std::vector<std::string>& vips) {
     const auto pid = containers_.ct_process(ctid);
     if (!pid) return fallback_.observe(ctid, vips);
     std::optional<CtNetState> st = take_ahead(ctid, *pid);
     const std::string proc = proc_of(*pid);
     try {
-        if (!st) st = read_ct_net_from_host(proc + "/ns/net", proc + "/root");
+        if (!st) st = read_ct_net_from_host(proc + "/ns/net", proc + "/root", node_sysctls());
     } catch (const std::exception& e) {
         throw Error("in CT " + ctid + " (read from the host through pid " + std::to_string(*pid) +
                     "): " + e.what());
     }
     if (!st) return fallback_.observe(ctid, vips);
-    // The node's own switch (the kernel keeps it for the initial namespace only): whether
-    // containers get a tunl0 at all. Read once per run.
-    if (!fb_tunnels_) fb_tunnels_ = host_sysctl("net.core.fb_tunnels_only_for_init_net");
-    if (*fb_tunnels_ != "-")
-        st->fb_tunnels = static_cast<unsigned>(parse_unsigned(*fb_tunnels_, "fb_tunnels"));
     return *st;
 }
 

@@ -35,11 +35,14 @@ struct CtNetState {
     std::string summary() const;  // "tunl0 ipip up, 192.0.2.10/32, rp_filter all=0 tunl0=0"
 };
 
+const char* to_string(CtNetState::Persist p);  // "ok", "missing", "differs"
+
 // Output larger than this is refused, not parsed: the script prints well under 4 KiB.
 constexpr std::size_t kCtNetOutputMax = 64 * 1024;
 
-// Parses ct-net.sh's `key=value` lines. Throws Error for a value that does not parse, naming
-// the field; unknown keys are ignored (an older or newer script).
+// Parses ct-net.sh's `key=value` lines with the rows of ct/ct_fields.cpp. Throws Error for a
+// value that does not parse, naming the field; unknown keys are ignored (an older or newer
+// script).
 CtNetState parse_ct_net_output(const std::string& out);
 
 // templates/ct-net.sh with the container rows of the desired-sysctl table filled in.

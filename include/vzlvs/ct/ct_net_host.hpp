@@ -24,6 +24,10 @@
 
 namespace vzlvs {
 
+// The node's sysctls that in-CT fields read (ct_node_sysctls), by key, as the node sees them.
+using NodeSysctls = std::map<std::string, std::string>;
+NodeSysctls read_node_sysctls();  // from the calling thread's namespace: the node's
+
 class HostCtNet : public CtNet {
   public:
     HostCtNet(ContainerManager& containers, CtNet& fallback)
@@ -54,7 +58,8 @@ class HostCtNet : public CtNet {
 
     ContainerManager& containers_;
     CtNet& fallback_;
-    std::optional<std::string> fb_tunnels_;
+    const NodeSysctls& node_sysctls();  // read once, in the caller's (the node's) namespace
+    std::optional<NodeSysctls> node_sysctls_;
     struct Ahead {
         pid_t pid;
         bool done = false;
@@ -68,9 +73,11 @@ class HostCtNet : public CtNet {
 
 // The state of the network namespace at netns_path and the root at root_path (a CT's
 // /proc/PID/ns/net and /proc/PID/root); nullopt when the persisted file cannot be judged
-// from here (behind a link, not a plain file). fb_tunnels, the node's, is not filled in.
+// from here (behind a link, not a plain file). `node`: the node's own sysctls the fields
+// read (the kernel keeps them for the initial namespace only), read beforehand.
 std::optional<CtNetState> read_ct_net_from_host(const std::string& netns_path,
-                                                const std::string& root_path);
+                                                const std::string& root_path,
+                                                const NodeSysctls& node = read_node_sysctls());
 
 // The same for many CTs at once, each through its process's /proc/PID (in_each_netns: as
 // many at a time as the node has cores): done(i, the state or what the read threw) on the
@@ -79,7 +86,7 @@ struct HostCtNetRead {
     std::optional<CtNetState> state;
     std::exception_ptr failure;
 };
-void read_ct_nets_from_host(const std::vector<pid_t>& pids,
+void read_ct_nets_from_host(const std::vector<pid_t>& pids, const NodeSysctls& node,
                             const std::function<void(std::size_t, HostCtNetRead)>& done);
 
 }  // namespace vzlvs

@@ -64,7 +64,7 @@ TunnelProber& Seams::prober() {
 
 Director* Seams::director() {
     if (!director_made_) {
-        director_ = make_director(cfg_.director);
+        director_ = make_director(cfg_.director, p_.dialects ? *p_.dialects : director_dialects());
         p_.director = director_.get();
     }
     director_made_ = true;

@@ -60,9 +60,15 @@ Seams FakeNode::seams() {
     p.netlink = &netlink;
     p.guard = &guard;
     p.ct_net = &ct_net;
-    p.director = &director;
+    p.director = dialects_.empty() ? &director : nullptr;
+    p.dialects = dialects_.empty() ? nullptr : &dialects_;
     p.prober = &prober;
     return Seams(cfg_, p);
+}
+
+void FakeNode::speak(std::vector<DirectorDialect> dialects, const std::string& api) {
+    dialects_ = std::move(dialects);
+    cfg_.director.api = api;
 }
 
 Report FakeNode::run(const std::string& command, std::vector<std::string> ctids, bool dry_run) {

@@ -36,6 +36,10 @@ class FakeNode {
 
     // Seams lending the fakes, for one command (each vzlvs run makes its own seams).
     Seams seams();
+    // From now on the director is not lent: make_director() makes it from these dialects,
+    // with [director] api = `api` (a word the config parser would refuse, as a new dialect's
+    // is until its row exists).
+    void speak(std::vector<DirectorDialect> dialects, const std::string& api);
     // run_command() on this node, as `vzlvs [--dry-run] COMMAND CTID...` would run it.
     Report run(const std::string& command, std::vector<std::string> ctids = {},
                bool dry_run = false);
@@ -54,6 +58,7 @@ class FakeNode {
   private:
     std::filesystem::path dir_;
     Config cfg_;
+    std::vector<DirectorDialect> dialects_;
 };
 
 // Every failed outcome, "[scope] name: detail" per line: "" when none failed.

@@ -32,6 +32,8 @@ class Seams {
         CtNet* ct_net = nullptr;
         Director* director = nullptr;
         TunnelProber* prober = nullptr;
+        // The director dialects make_director() chooses from; null: director_dialects().
+        const std::vector<DirectorDialect>* dialects = nullptr;
     };
 
     explicit Seams(const Config& cfg) : cfg_(cfg) {}

@@ -51,6 +51,10 @@ class VzctlError : public Error {
 // What a vzctl exit code means, in words a user can act on.
 std::string describe_vzctl_code(int code);
 
+// The first few non-empty lines of what vzctl printed, " / "-joined: its real complaint is
+// usually the first line, sometimes after a "Locked by:" or similar line that explains it.
+std::string vzctl_complaint(const std::string& text);
+
 struct VzctlRetry {
     int attempts = 5;                            // for exit 9 (locked)
     std::chrono::milliseconds first_delay{200};  // doubles each time

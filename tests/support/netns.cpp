@@ -91,4 +91,11 @@ std::string run_ok(const std::vector<std::string>& argv) {
     return must(*runner, argv);
 }
 
+void NoNamespaceLeftBehind::TearDown() {
+    const std::string list = run_ok({"ip", "netns", "list"});
+    EXPECT_EQ(list.find("vzt-" + std::to_string(::getpid()) + "-"), std::string::npos)
+        << "a test namespace was left behind:\n"
+        << list;
+}
+
 }  // namespace vzlvs::test

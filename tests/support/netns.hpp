@@ -2,6 +2,8 @@
 // destructor (also when the test fails), with unique names so parallel runs never collide.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <memory>
 #include <string>
 #include <vector>
@@ -47,5 +49,12 @@ void connect_veth(const Netns& a, const std::string& dev_a, const Netns& b,
 
 // Runs argv (no namespace) and throws with its stderr on failure; for `ip netns list` etc.
 std::string run_ok(const std::vector<std::string>& argv);
+
+// A fixture whose every test checks that its namespaces are gone, even after a failure
+// inside the body.
+class NoNamespaceLeftBehind : public ::testing::Test {
+  protected:
+    void TearDown() override;
+};
 
 }  // namespace vzlvs::test

@@ -6,6 +6,7 @@
 #include <cctype>
 #include <cstring>
 
+#include "vzlvs/base/addr.hpp"
 #include "vzlvs/base/strings.hpp"
 
 namespace vzlvs::validate {
@@ -37,23 +38,6 @@ std::size_t edit_distance(const std::string& a, const std::string& b) {
         }
     }
     return row[b.size()];
-}
-
-// Octets of a strict dotted quad, or false.
-bool parse_quad(const std::string& v, unsigned octets[4]) {
-    std::size_t pos = 0;
-    for (int i = 0; i < 4; ++i) {
-        std::size_t dot = v.find('.', pos);
-        if ((i < 3) != (dot != std::string::npos)) return false;
-        std::string part = v.substr(pos, i < 3 ? dot - pos : std::string::npos);
-        if (!all_digits(part) || part.size() > 3 || (part.size() > 1 && part[0] == '0')) {
-            return false;
-        }
-        octets[i] = static_cast<unsigned>(std::stoul(part));
-        if (octets[i] > 255) return false;
-        pos = dot + 1;
-    }
-    return true;
 }
 
 std::string host_part(const std::string& host) {
@@ -124,24 +108,17 @@ std::string absolute_path(const std::string& v) {
 }
 
 std::string interface_name(const std::string& v) {
-    const char* allowed = "; allowed: 1 to 15 characters, no '/', ':' or blanks, not . or ..";
-    if (v.empty()) return std::string("interface name is empty") + allowed;
-    if (v.size() > 15) {
+    if (is_interface_name(v)) return "";
+    const std::string allowed = std::string("; allowed: ") + kInterfaceNameRule;
+    if (v.empty()) return "interface name is empty" + allowed;
+    if (v.size() > 15)
         return quote(v) + " is " + std::to_string(v.size()) +
                " characters; Linux interface names are at most 15" + allowed;
-    }
-    if (v == "." || v == "..") return quote(v) + " is not a valid interface name" + allowed;
-    for (unsigned char c : v) {
-        if (c == '/' || c == ':' || c <= 0x20 || c >= 0x7f) {
-            return quote(v) + " is not a valid interface name" + allowed;
-        }
-    }
-    return "";
+    return quote(v) + " is not a valid interface name" + allowed;
 }
 
 std::string ipv4(const std::string& v) {
-    unsigned o[4];
-    if (!parse_quad(v, o)) {
+    if (!parse_ipv4(v)) {
         return quote(v) +
                " is not a dotted IPv4 address; write four decimal numbers 0-255 without leading "
                "zeros, e.g. 192.0.2.10";
@@ -150,8 +127,9 @@ std::string ipv4(const std::string& v) {
 }
 
 std::string unicast_ipv4(const std::string& v) {
-    unsigned o[4];
-    if (!parse_quad(v, o)) return ipv4(v);
+    const auto a = parse_ipv4(v);
+    if (!a) return ipv4(v);
+    const unsigned o[4] = {*a >> 24, (*a >> 16) & 0xff, (*a >> 8) & 0xff, *a & 0xff};
     const char* allowed = "; use a unicast address such as 192.0.2.10";
     if (o[0] == 0 && o[1] == 0 && o[2] == 0 && o[3] == 0) {
         return v + " is the unspecified address" + allowed;

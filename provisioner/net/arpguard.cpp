@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "net/arpguard_detail.hpp"
+#include "vzlvs/base/addr.hpp"
 #include "vzlvs/base/probe_cache.hpp"
 #include "vzlvs/base/process.hpp"
 #include "vzlvs/base/strings.hpp"
@@ -107,30 +108,16 @@ void require_devices(ProcessRunner& runner, const std::vector<std::string>& devs
 }
 
 void check_uplink_name(const std::string& name) {
-    // Stricter than the kernel's dev_valid_name: the name is spliced into nft chain
-    // identifiers ([A-Za-z0-9_./-] after a letter), so anything else is refused up front.
-    bool ok = !name.empty() && name.size() <= 15 && name != "." && name != "..";
-    for (char c : name) {
-        if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-')) {
-            ok = false;
-        }
-    }
-    if (!ok) {
-        throw UsageError(
-            "uplink name '" + name +
-            "' is not usable for the ARP guard: expected 1 to 15 of A-Z a-z 0-9 _ . -");
-    }
+    if (!is_interface_name(name))
+        throw UsageError("uplink name '" + name + "' is not usable for the ARP guard: expected " +
+                         kInterfaceNameRule);
 }
 
 std::string check_vip(const std::string& vip) {
-    in_addr a{};
-    if (vip.size() > 15 || inet_pton(AF_INET, vip.c_str(), &a) != 1) {
-        throw UsageError("VIP '" + vip + "' is not a dotted-quad IPv4 address");
-    }
-    if (a.s_addr == 0) throw UsageError("VIP 0.0.0.0 cannot be guarded");
-    char buf[INET_ADDRSTRLEN];
-    inet_ntop(AF_INET, &a, buf, sizeof buf);
-    return buf;
+    const auto a = parse_ipv4(vip);
+    if (!a) throw UsageError("VIP '" + vip + "' is not a dotted-quad IPv4 address");
+    if (*a == 0) throw UsageError("VIP 0.0.0.0 cannot be guarded");
+    return format_ipv4(*a);
 }
 
 }  // namespace arpguard_detail

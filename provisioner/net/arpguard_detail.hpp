@@ -18,10 +18,11 @@ constexpr const char* kTable = "vzlvs";
 constexpr const char* kSet = "vips";
 constexpr int kPriority = -500;
 
-// Throws UsageError unless name is an interface name that is also safe inside an nft chain
-// name and a tc argv: 1..15 of [A-Za-z0-9_.-], not "." or "..".
+// Throws UsageError unless name is an interface name (base/addr.hpp is_interface_name, safe
+// inside an nft chain name and a tc argv).
 void check_uplink_name(const std::string& name);
-// Strict dotted quad (inet_pton) and not 0.0.0.0; returns it canonical. Throws UsageError.
+// A dotted quad (base/addr.hpp parse_ipv4) and not 0.0.0.0; returns it canonical. Throws
+// UsageError.
 std::string check_vip(const std::string& vip);
 
 // nft -j list table netdev vzlvs → state. Empty input (no table) → empty state.

@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "net/arpguard_detail.hpp"
+#include "vzlvs/base/addr.hpp"
 #include "vzlvs/base/process.hpp"
 
 namespace vzlvs {
@@ -25,16 +26,7 @@ std::string hex(unsigned v, int width) {
     return buf;
 }
 
-unsigned vip_word(const std::string& vip) {
-    unsigned a, b, c, d;
-    std::sscanf(check_vip(vip).c_str(), "%u.%u.%u.%u", &a, &b, &c, &d);
-    return (a << 24) | (b << 16) | (c << 8) | d;
-}
-
-std::string word_to_ip(unsigned w) {
-    return std::to_string(w >> 24) + "." + std::to_string((w >> 16) & 0xff) + "." +
-           std::to_string((w >> 8) & 0xff) + "." + std::to_string(w & 0xff);
-}
+unsigned vip_word(const std::string& vip) { return *parse_ipv4(check_vip(vip)); }
 
 const unsigned kEthIpv4 = 0x00010800;  // htype 1 (Ethernet), ptype 0x0800 (IPv4)
 
@@ -69,11 +61,11 @@ void decode(TcFilter& f) {
     if (f.matches.size() == 3 && has(0, kEthIpv4, 0xffffffff) && m.count(12) && m.count(16) &&
         m[12].second == 0x0000ffff && m[16].second == 0xffff0000) {
         f.egress = true;
-        f.vip = word_to_ip(((m[12].first & 0xffff) << 16) | (m[16].first >> 16));
+        f.vip = format_ipv4(((m[12].first & 0xffff) << 16) | (m[16].first >> 16));
     } else if (f.matches.size() == 3 && has(0, kEthIpv4, 0xffffffff) &&
                has(4, 0x00000001, 0x0000ffff) && m.count(24) && m[24].second == 0xffffffff) {
         f.ingress = true;
-        f.vip = word_to_ip(m[24].first);
+        f.vip = format_ipv4(m[24].first);
     }
 }
 

@@ -22,7 +22,7 @@ namespace detail {
 
 std::string addr_str(nl_addr* a);
 // ip ("a.b.c.d" or "a.b.c.d/len") → nl_addr; a plain address gets prefix length 32.
-NlAddr parse_ipv4(const std::string& text, const std::string& for_what);
+NlAddr nl_ipv4(const std::string& text, const std::string& for_what);
 
 class LibnlNetlink final : public Netlink {
   public:

@@ -1,5 +1,6 @@
 #include "vzlvs/net/netlink.hpp"
 
+#include <arpa/inet.h>
 #include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
@@ -14,6 +15,7 @@
 #include <functional>
 
 #include "net/libnl_netlink.hpp"
+#include "vzlvs/base/addr.hpp"
 
 namespace vzlvs {
 namespace detail {
@@ -23,15 +25,16 @@ std::string addr_str(nl_addr* a) {
     return nl_addr2str(a, buf, sizeof buf);
 }
 
-NlAddr parse_ipv4(const std::string& text, const std::string& for_what) {
-    nl_addr* raw = nullptr;
-    int err = nl_addr_parse(text.c_str(), AF_INET, &raw);
-    NlAddr a(raw);
-    if (err < 0 || nl_addr_get_family(raw) != AF_INET) {
+NlAddr nl_ipv4(const std::string& text, const std::string& for_what) {
+    const auto p = parse_ipv4_prefix(text);
+    if (!p)
         throw Error("'" + text + "' is not an IPv4 address" +
                     (text.find('/') != std::string::npos ? " with prefix length" : "") + " (" +
                     for_what + ")");
-    }
+    const uint32_t be = htonl(p->addr);
+    NlAddr a(nl_addr_build(AF_INET, &be, sizeof be));
+    if (!a) throw NetlinkError("cannot allocate an address object", -NLE_NOMEM);
+    nl_addr_set_prefixlen(a.get(), static_cast<int>(p->len));
     return a;
 }
 
@@ -168,7 +171,7 @@ int LibnlNetlink::require_ifindex(const std::string& name, const std::string& ac
 RtAddr LibnlNetlink::address_object(const std::string& dev, const std::string& cidr,
                                     const std::string& action) {
     int ifindex = require_ifindex(dev, action + " address " + cidr);
-    NlAddr local = parse_ipv4(cidr, "address to " + action);
+    NlAddr local = nl_ipv4(cidr, "address to " + action);
     RtAddr a(rtnl_addr_alloc());
     rtnl_addr_set_family(a.get(), AF_INET);
     rtnl_addr_set_ifindex(a.get(), ifindex);

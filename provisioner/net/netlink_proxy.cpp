@@ -12,7 +12,7 @@ namespace vzlvs::detail {
 
 std::vector<ProxyNeigh> LibnlNetlink::proxy_neighbours(const std::string& ip) {
     NlAddr want;
-    if (!ip.empty()) want = parse_ipv4(ip, "proxy neighbour lookup");
+    if (!ip.empty()) want = nl_ipv4(ip, "proxy neighbour lookup");
     std::vector<ProxyNeigh> all = dump_proxies();
     std::vector<ProxyNeigh> out;
     for (auto& p : all) {
@@ -48,7 +48,7 @@ void LibnlNetlink::add_proxy_neighbour(const std::string& ip, const std::string&
 }
 
 RtNeigh LibnlNetlink::proxy_object(const std::string& ip, int ifindex) {
-    NlAddr dst = parse_ipv4(ip, "proxy neighbour");
+    NlAddr dst = nl_ipv4(ip, "proxy neighbour");
     RtNeigh n(rtnl_neigh_alloc());
     rtnl_neigh_set_family(n.get(), AF_INET);
     rtnl_neigh_set_ifindex(n.get(), ifindex);

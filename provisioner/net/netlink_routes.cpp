@@ -11,7 +11,7 @@
 namespace vzlvs::detail {
 
 std::vector<RouteInfo> LibnlNetlink::host_routes(const std::string& ip) {
-    NlAddr want = parse_ipv4(ip, "host route lookup");
+    NlAddr want = nl_ipv4(ip, "host route lookup");
     nl_addr_set_prefixlen(want.get(), 32);
     return dump_host_routes(want.get());
 }
@@ -86,7 +86,7 @@ std::vector<std::string> LibnlNetlink::gateways() {
 }
 
 void LibnlNetlink::delete_route(const RouteInfo& route) {
-    NlAddr dst = parse_ipv4(route.dst, "route to delete");
+    NlAddr dst = nl_ipv4(route.dst, "route to delete");
     RtRoute r(rtnl_route_alloc());
     rtnl_route_set_family(r.get(), AF_INET);
     rtnl_route_set_dst(r.get(), dst.get());
@@ -114,7 +114,7 @@ void LibnlNetlink::delete_route(const RouteInfo& route) {
 
 void LibnlNetlink::add_host_route(const std::string& ip, const std::string& dev, unsigned table) {
     int ifindex = require_ifindex(dev, "add a route " + ip + " via it");
-    NlAddr dst = parse_ipv4(ip, "host route to add");
+    NlAddr dst = nl_ipv4(ip, "host route to add");
     nl_addr_set_prefixlen(dst.get(), 32);
     RtRoute r(rtnl_route_alloc());
     rtnl_route_set_family(r.get(), AF_INET);

@@ -69,19 +69,6 @@ Bytes tcp_segment(const ProbeFlow& f, uint32_t seq, uint8_t flags, bool mss) {
 
 }  // namespace
 
-std::optional<uint32_t> parse_ipv4(const std::string& dotted) {
-    in_addr a{};
-    if (inet_pton(AF_INET, dotted.c_str(), &a) != 1) return std::nullopt;
-    return ntohl(a.s_addr);
-}
-
-std::string format_ipv4(uint32_t host_order) {
-    in_addr a{htonl(host_order)};
-    char buf[INET_ADDRSTRLEN] = {};
-    inet_ntop(AF_INET, &a, buf, sizeof buf);
-    return buf;
-}
-
 uint32_t ones_sum(const uint8_t* data, std::size_t len, uint32_t initial) {
     uint32_t sum = initial;
     for (std::size_t i = 0; i + 1 < len; i += 2) sum += get16(data + i);

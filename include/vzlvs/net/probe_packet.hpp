@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "vzlvs/base/addr.hpp"
+
 namespace vzlvs {
 
 using Bytes = std::vector<uint8_t>;
@@ -20,10 +22,6 @@ struct ProbeFlow {
     uint16_t sport = 0;
     uint16_t dport = 0;
 };
-
-// Dotted IPv4 → host order; nullopt if it is not one.
-std::optional<uint32_t> parse_ipv4(const std::string& dotted);
-std::string format_ipv4(uint32_t host_order);
 
 // RFC 1071 sum over data, folded (not complemented); `initial` chains a pseudo-header.
 uint32_t ones_sum(const uint8_t* data, std::size_t len, uint32_t initial = 0);

@@ -207,13 +207,13 @@ void spawn_worker(const Config& cfg, const FlowOptions& opts, const ContainerCon
 }  // namespace
 
 int run_hook(const Config& cfg, const FlowOptions& opts, const std::string& action) {
-    const char* veid = std::getenv("VEID");
-    if (!veid) return 0;
     Seams seams(cfg);
-    const ContainerConfig* ct = cfg.container(veid);
+    const auto veid = seams.containers().hook_ct();
+    if (!veid) return 0;
+    const ContainerConfig* ct = cfg.container(*veid);
     // vzctl 7 gives the CT's ID, which the config may name by its CT name.
     for (auto it = cfg.containers.begin(); !ct && it != cfg.containers.end(); ++it)
-        if (seams.containers().vz_id(it->first) == veid) ct = &it->second;
+        if (seams.containers().vz_id(it->first) == *veid) ct = &it->second;
     if (!ct) return 0;  // not ours: say nothing, change nothing
 
     Ctx ctx{cfg, opts, seams};

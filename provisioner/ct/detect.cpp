@@ -98,14 +98,13 @@ std::unique_ptr<ContainerManager> make_container_manager(ProcessRunner& runner,
         // No vzctl to ask: every call will fail with this same, clear error, step by step.
         d = {OpenvzRelease::v4, std::string("not detected (") + e.what() + ")"};
     }
-    std::unique_ptr<Vzctl> m;
-    if (d.release == OpenvzRelease::v7)
-        m = std::make_unique<Vzctl7>(runner, node.vzctl.string(), VzctlRetry{}, node.vz_conf_dir);
-    else
-        m = std::make_unique<Vzctl>(runner, node.vzctl.string(), VzctlRetry{}, node.vz_conf_dir);
-    m->origin = d.how;
-    m->runtime_root = node.runtime_root;
-    return m;
+    VzctlSetup setup;
+    setup.path = node.vzctl.string();
+    setup.conf_dir = node.vz_conf_dir;
+    setup.runtime_root = node.runtime_root;
+    setup.origin = d.how;
+    if (d.release == OpenvzRelease::v7) return std::make_unique<Vzctl7>(runner, std::move(setup));
+    return std::make_unique<Vzctl>(runner, std::move(setup));
 }
 
 }  // namespace vzlvs

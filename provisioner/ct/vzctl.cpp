@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cctype>
+#include <cstdlib>
 #include <filesystem>
 #include <sstream>
 #include <thread>
@@ -75,17 +76,24 @@ void require_features(const std::string& features, const std::string& ctid) {
 
 }  // namespace
 
-Vzctl::Vzctl(ProcessRunner& runner, std::string path, VzctlRetry retry,
-             std::filesystem::path conf_dir)
-    : runner_(runner), path_(std::move(path)), retry_(retry), conf_dir_(std::move(conf_dir)) {}
+std::optional<std::string> Vzctl::unusable() const {
+    if (::access(setup_.path.c_str(), X_OK) == 0) return std::nullopt;
+    return setup_.path + " is not an executable";
+}
+
+std::optional<std::string> Vzctl::hook_ct() const {
+    const char* veid = std::getenv("VEID");
+    if (!veid) return std::nullopt;
+    return std::string(veid);
+}
 
 RunResult Vzctl::call(std::vector<std::string> argv, bool mutating,
                       std::chrono::milliseconds timeout) {
     const std::string ctid = argv.size() > 2 ? argv[2] : "?";
     RunOptions opts;
     opts.timeout = timeout;
-    const int attempts = std::max(1, retry_.attempts);
-    auto delay = retry_.first_delay;
+    const int attempts = std::max(1, setup_.retry.attempts);
+    auto delay = setup_.retry.first_delay;
     std::chrono::milliseconds waited{0};
     for (int attempt = 1;; ++attempt) {
         RunResult r;
@@ -129,7 +137,7 @@ CtStatus Vzctl::status(const std::string& ctid) {
     require_ctid(ctid, "query the status of");
     // Without a vzctl to run, nothing vzlvs would go on to do can work: say so here, as the
     // status call does, even where the kernel could answer.
-    if (::access(path_.c_str(), X_OK) != 0) return status_from_vzctl(ctid);
+    if (::access(setup_.path.c_str(), X_OK) != 0) return status_from_vzctl(ctid);
     const auto running = recorded_running(vz_id(ctid));
     if (!running) return status_from_vzctl(ctid);
     // vzctl's own rule for "exist": both the config and VE_PRIVATE are there (vzctl 4
@@ -144,13 +152,13 @@ CtStatus Vzctl::status(const std::string& ctid) {
 }
 
 std::optional<bool> Vzctl::recorded_running(const std::string& id) {
-    if (!veinfo_ || !cache_reads_) veinfo_ = read_veinfo(runtime_root);
+    if (!veinfo_ || !cache_reads_) veinfo_ = read_veinfo(setup_.runtime_root);
     if (!*veinfo_) return std::nullopt;
     return (*veinfo_)->count(id) > 0;
 }
 
 CtStatus Vzctl::status_from_vzctl(const std::string& ctid) {
-    RunResult r = call({path_, "status", ctid}, false, timeouts.status);
+    RunResult r = call({setup_.path, "status", ctid}, false, setup_.timeouts.status);
     std::istringstream in(r.out);
     std::string line;
     while (std::getline(in, line)) {
@@ -160,10 +168,10 @@ CtStatus Vzctl::status_from_vzctl(const std::string& ctid) {
     while (!shown.empty() && std::isspace(static_cast<unsigned char>(shown.back()))) {
         shown.pop_back();
     }
-    throw Error(describe_argv({path_, "status", ctid}) +
+    throw Error(describe_argv({setup_.path, "status", ctid}) +
                 " printed no status line vzlvs understands (expected `CTID " + ctid +
-                " exist|deleted mounted|unmounted running|down`): \"" + shown + "\"; is " + path_ +
-                " really OpenVZ's vzctl?");
+                " exist|deleted mounted|unmounted running|down`): \"" + shown + "\"; is " +
+                setup_.path + " really OpenVZ's vzctl?");
 }
 
 std::string Vzctl::vz_id(const std::string& ctid) {
@@ -184,12 +192,13 @@ CtConfig Vzctl::config(const std::string& ctid) {
 
 CtConfig Vzctl::read_config(const std::string& id, ConfRules rules) {
     if (!cache_reads_)
-        return read_ct_config(conf_dir_, id, conf_dir_.parent_path() / "vz.conf", rules);
+        return read_ct_config(setup_.conf_dir, id, setup_.conf_dir.parent_path() / "vz.conf",
+                              rules);
     auto it = configs_.find(id);
     if (it == configs_.end())
         it = configs_
-                 .emplace(id,
-                          read_ct_config(conf_dir_, id, conf_dir_.parent_path() / "vz.conf", rules))
+                 .emplace(id, read_ct_config(setup_.conf_dir, id,
+                                             setup_.conf_dir.parent_path() / "vz.conf", rules))
                  .first;
     return it->second;
 }
@@ -198,7 +207,7 @@ std::vector<std::string> Vzctl::containers() {
     // vzctl 4 knows a CT by its <ctid>.conf in VE_CONFDIR (vzctl's env.c, ve_exist()).
     std::vector<std::string> out;
     std::error_code ec;
-    for (const auto& e : std::filesystem::directory_iterator(conf_dir_, ec)) {
+    for (const auto& e : std::filesystem::directory_iterator(setup_.conf_dir, ec)) {
         if (e.path().extension() != ".conf") continue;
         const std::string id = e.path().stem().string();
         if (check_legacy_ctid(id).empty()) out.push_back(id);
@@ -208,7 +217,7 @@ std::vector<std::string> Vzctl::containers() {
 
 std::filesystem::path Vzctl::action_script(const std::string& ctid, const std::string& action) {
     require_ctid(ctid, "find the action scripts of");
-    return conf_dir_ / (vz_id(ctid) + "." + action);
+    return setup_.conf_dir / (vz_id(ctid) + "." + action);
 }
 
 std::vector<std::string> Vzctl::argv(const CtChange& c) const {
@@ -217,29 +226,30 @@ std::vector<std::string> Vzctl::argv(const CtChange& c) const {
         case K::set_features:
             require_ctid(c.ctid, "set features on");
             require_features(c.arg, c.ctid);
-            return {path_, "set", c.ctid, "--features", c.arg, "--save"};
+            return {setup_.path, "set", c.ctid, "--features", c.arg, "--save"};
         case K::set_features_restart:
             require_ctid(c.ctid, "set features on");
             require_features(c.arg, c.ctid);
             // --setmode restart needs --save (vzctl 7 exit 20 otherwise).
-            return {path_, "set", c.ctid, "--features", c.arg, "--setmode", "restart", "--save"};
+            return {setup_.path, "set",       c.ctid,    "--features",
+                    c.arg,       "--setmode", "restart", "--save"};
         case K::ipadd:
             require_ctid(c.ctid, "add an IP address to");
             require_ip(c.arg, c.ctid, "add an IP address");
-            return {path_, "set", c.ctid, "--ipadd", c.arg, "--save"};
+            return {setup_.path, "set", c.ctid, "--ipadd", c.arg, "--save"};
         case K::ipdel:
             require_ctid(c.ctid, "delete an IP address from");
             require_ip(c.arg, c.ctid, "delete an IP address");
-            return {path_, "set", c.ctid, "--ipdel", c.arg, "--save"};
+            return {setup_.path, "set", c.ctid, "--ipdel", c.arg, "--save"};
         case K::start:
             require_ctid(c.ctid, "start");
-            return {path_, "start", c.ctid};
+            return {setup_.path, "start", c.ctid};
         case K::stop:
             require_ctid(c.ctid, "stop");
-            return {path_, "stop", c.ctid};
+            return {setup_.path, "stop", c.ctid};
         case K::restart:
             require_ctid(c.ctid, "restart");
-            return {path_, "restart", c.ctid};
+            return {setup_.path, "restart", c.ctid};
     }
     throw Error("unknown container change");
 }
@@ -248,7 +258,7 @@ RunResult Vzctl::run(const CtChange& c) {
     const bool set = c.kind == CtChange::Kind::set_features || c.kind == CtChange::Kind::ipadd ||
                      c.kind == CtChange::Kind::ipdel;  // set_features_restart: a lifecycle
     forget_reads();
-    return call(argv(c), true, set ? timeouts.set : timeouts.lifecycle);
+    return call(argv(c), true, set ? setup_.timeouts.set : setup_.timeouts.lifecycle);
 }
 
 RunResult Vzctl::exec(const std::string& ctid, const std::vector<std::string>& argv,
@@ -257,14 +267,14 @@ RunResult Vzctl::exec(const std::string& ctid, const std::vector<std::string>& a
     if (argv.empty()) {
         throw UsageError("cannot run a command in container " + ctid + ": the command is empty");
     }
-    std::vector<std::string> full{path_, "exec2", ctid};
+    std::vector<std::string> full{setup_.path, "exec2", ctid};
     for (const auto& word : argv) full.push_back(shell_quote(word));
     // A lone "-" as the command makes vzctl read a script from stdin instead.
     if (full[3] == "-") full[3] = "'-'";
     RunOptions opts;
-    opts.timeout = timeouts.exec;
+    opts.timeout = setup_.timeouts.exec;
     opts.input = input;
-    opts.max_output = exec_output_max;
+    opts.max_output = setup_.exec_output_max;
     try {
         return runner_.run(full, opts);
     } catch (const ProgramNotFound& e) {

@@ -70,13 +70,27 @@ struct VzctlTimeouts {
     std::chrono::milliseconds lifecycle{std::chrono::minutes(15)};
 };
 
+// What a vzctl driver is made with ([node] and how the release was found), fixed for its life.
+struct VzctlSetup {
+    std::string path = "/usr/sbin/vzctl";
+    std::filesystem::path conf_dir = "/etc/vz/conf";  // <ctid>.conf, action scripts; vz.conf beside
+    std::filesystem::path runtime_root = "/";         // the kernel's and vzctl's run-time records
+    std::string origin;  // how this driver was chosen ("set: openvz = 4 in [node]"), for flavour()
+    VzctlRetry retry{};
+    VzctlTimeouts timeouts{};
+    // What exec keeps of a command's output: it comes from inside a container, whose root may
+    // be hostile. More kills the command (RunResult::truncated).
+    std::size_t exec_output_max = 64 * 1024;
+};
+
 class Vzctl : public ContainerManager {
   public:
-    // conf_dir holds <ctid>.conf and the action scripts; vz.conf is beside it.
-    Vzctl(ProcessRunner& runner, std::string path, VzctlRetry retry = {},
-          std::filesystem::path conf_dir = "/etc/vz/conf");
+    Vzctl(ProcessRunner& runner, VzctlSetup setup) : runner_(runner), setup_(std::move(setup)) {}
 
     std::string flavour() const override { return with_origin("vzctl 4 (legacy OpenVZ)"); }
+    std::optional<std::string> unusable() const override;
+    // vzctl exports VEID to every action script (vzctl 4 and 7 alike).
+    std::optional<std::string> hook_ct() const override;
     // Every call validates ctid (check_ctid) and IPs (dotted IPv4) first: UsageError.
     // A non-zero vzctl exit is a VzctlError; exit 9 still present after retry.attempts is a
     // BusyError; a timeout or a signal is an Error. The mutating calls return vzctl's output
@@ -123,16 +137,7 @@ class Vzctl : public ContainerManager {
     RunResult exec(const std::string& ctid, const std::vector<std::string>& argv,
                    const std::optional<std::string>& input);
 
-    const std::string& path() const { return path_; }
-    // Where the kernel's and vzctl's run-time records are ([node] runtime_root).
-    std::filesystem::path runtime_root = "/";
-
-    VzctlTimeouts timeouts;
-    // How this driver was chosen ("set: openvz = 4 in [node]"), shown by flavour().
-    std::string origin;
-    // What exec keeps of a command's output: it comes from inside a container, whose root may
-    // be hostile. More kills the command (RunResult::truncated).
-    std::size_t exec_output_max = 64 * 1024;
+    const VzctlSetup& setup() const { return setup_; }
 
   protected:
     // Whether CT `id` (vz_id resolved) runs, from the kernel's record; nullopt: none here.
@@ -152,18 +157,16 @@ class Vzctl : public ContainerManager {
         return it->second;
     }
     // /etc/vz/names beside /etc/vz/conf: NAME → a link to the CT's config (both releases).
-    std::filesystem::path names_dir() const { return conf_dir_.parent_path() / "names"; }
+    std::filesystem::path names_dir() const { return setup_.conf_dir.parent_path() / "names"; }
     std::string with_origin(const std::string& what) const {
-        return origin.empty() ? what : what + ", " + origin;
+        return setup_.origin.empty() ? what : what + ", " + setup_.origin;
     }
     RunResult call(std::vector<std::string> argv, bool mutating,
                    std::chrono::milliseconds timeout);  // retries exit 9
-    ProcessRunner& runner_;
-    std::string path_;
-    VzctlRetry retry_;
-    std::filesystem::path conf_dir_;
 
   private:
+    ProcessRunner& runner_;
+    const VzctlSetup setup_;
     bool cache_reads_ = false;
     std::optional<std::optional<std::set<std::string>>> veinfo_;  // read, and maybe absent
     std::map<std::string, CtConfig> configs_;

@@ -54,7 +54,7 @@ std::string Vzctl7::resolve_id(const std::string& ctid) {
     if (!check_legacy_ctid(ctid).empty() && looks_like_uuid(ctid)) return lower(ctid);
     std::error_code ec;
     // vzctl 7 tries the ID first, then /etc/vz/names/NAME (lib/vz.c vzctl2_get_envid_by_name).
-    if (fs::exists(conf_dir_ / (ctid + ".conf"), ec)) return ctid;
+    if (fs::exists(setup().conf_dir / (ctid + ".conf"), ec)) return ctid;
     const fs::path names = names_dir() / ctid;
     if (!fs::exists(names, ec)) return ctid;
     // The link's target is the CT's config: its NAME must be this name, its VEID the ID.
@@ -78,7 +78,7 @@ std::vector<std::string> Vzctl7::containers() {
     // vzctl2_env_register); its ID is a number or a UUID.
     std::vector<std::string> out;
     std::error_code ec;
-    for (const auto& e : fs::directory_iterator(conf_dir_, ec)) {
+    for (const auto& e : fs::directory_iterator(setup().conf_dir, ec)) {
         if (e.path().extension() != ".conf") continue;
         const std::string id = e.path().stem().string();
         if (check_legacy_ctid(id).empty() || looks_like_uuid(id)) out.push_back(id);
@@ -95,20 +95,20 @@ fs::path Vzctl7::action_script(const std::string& ctid, const std::string& actio
     const CtConfig c = config_of_id(id);
     if (c.ve_private.empty())
         throw Error("container " + ctid + ": VE_PRIVATE is not set in " +
-                    (conf_dir_ / (id + ".conf")).string() +
+                    (setup().conf_dir / (id + ".conf")).string() +
                     " or vz.conf, so vzctl 7 has no place for its action scripts");
     const int layout = std::stoi(
         remember("layout\t" + id, [&] { return std::to_string(ve_layout(c.ve_private)); }));
     if (layout == 0 || layout >= 4) return fs::path(c.ve_private) / "scripts" / action;
-    return conf_dir_ / (id + "." + action);
+    return setup().conf_dir / (id + "." + action);
 }
 
 std::optional<pid_t> Vzctl7::ct_process(const std::string& ctid) {
-    return ct_init_pid(runtime_root, vz_id(ctid));
+    return ct_init_pid(setup().runtime_root, vz_id(ctid));
 }
 
 std::optional<bool> Vzctl7::recorded_running(const std::string& id) {
-    return ve_state_running(runtime_root, id);
+    return ve_state_running(setup().runtime_root, id);
 }
 
 RunResult Vzctl7::run(const CtChange& change) {

@@ -1,6 +1,5 @@
 #include "vzlvs/steps/node_steps.hpp"
 
-#include <unistd.h>
 
 #include <filesystem>
 #include <memory>
@@ -97,17 +96,16 @@ Step file_block_step(const std::string& name, const fs::path& path, const std::s
 
 // Also says which OpenVZ vzlvs found, and how it knows (ct/detect.hpp).
 Step vzctl_step(Ctx& ctx) {
-    return {
-        "node", "vzctl", "install vzctl, or set vzctl = PATH in [node]", [&ctx]() {
-            const fs::path& vzctl = ctx.cfg.node.vzctl;
-            if (::access(vzctl.c_str(), X_OK) != 0)
-                return Observation::fails(vzctl.string() + " is not an executable");
-            try {
-                return Observation::holds(vzctl.string() + ": " + ctx.seams.containers().flavour());
-            } catch (const Error& e) {
-                return Observation::fails(e.what());
-            }
-        }};
+    return {"node", "vzctl", "install vzctl, or set vzctl = PATH in [node]", [&ctx]() {
+                const fs::path& vzctl = ctx.cfg.node.vzctl;
+                try {
+                    const ContainerManager& m = ctx.seams.containers();
+                    if (auto why = m.unusable()) return Observation::fails(*why);
+                    return Observation::holds(vzctl.string() + ": " + m.flavour());
+                } catch (const Error& e) {
+                    return Observation::fails(e.what());
+                }
+            }};
 }
 
 Step venet_step(Ctx& ctx) {

@@ -43,13 +43,14 @@ class CtNetFromHost : public ::testing::Test {
         vz({"set", "101", "--features", "ipip:on", "--save"});
         vz({"start", "101"});
         runner_ = make_process_runner();
+        VzctlSetup setup;
+        setup.path = n_.standin().vzctl();
+        setup.conf_dir = n_.conf_dir();
+        setup.runtime_root = n_.root();
         if (StandinNode::openvz7())
-            driver_ = std::make_unique<Vzctl7>(*runner_, n_.standin().vzctl(), VzctlRetry{},
-                                               n_.conf_dir());
+            driver_ = std::make_unique<Vzctl7>(*runner_, setup);
         else
-            driver_ = std::make_unique<Vzctl>(*runner_, n_.standin().vzctl(), VzctlRetry{},
-                                              n_.conf_dir());
-        driver_->runtime_root = n_.root();
+            driver_ = std::make_unique<Vzctl>(*runner_, setup);
         exec_ = std::make_unique<ExecCtNet>(*driver_);
     }
 

@@ -18,6 +18,12 @@ using namespace vzlvs;
 
 namespace {
 
+VzctlSetup conf_in(const std::filesystem::path& conf_dir) {
+    VzctlSetup s;
+    s.conf_dir = conf_dir;
+    return s;
+}
+
 // An OpenVZ 7 /etc/vz (conf/, names/, vz.conf) and /vz/private in a temp dir.
 class Node7 {
   public:
@@ -104,7 +110,7 @@ TEST(CtConfRead7, TheLinkedConfigIsReadWithIpsMasksAndTheLastFeatures) {
              "IP_ADDRESS=\"10.0.0.6/255.255.255.0 \"\n"
              "FEATURES=\"nfs:on ipip:on \"\n");
     fakes::FakeProcessRunner runner;
-    Vzctl7 vzctl(runner, "/usr/sbin/vzctl", {}, node.conf_dir());
+    Vzctl7 vzctl(runner, conf_in(node.conf_dir()));
     CtConfig c = vzctl.config("101");
     EXPECT_TRUE(c.exists);
     EXPECT_EQ(c.ips(), (std::vector<std::string>{"10.0.0.6"}));
@@ -117,7 +123,7 @@ TEST(Vzctl7Names, ANameResolvesThroughEtcVzNamesAndAUuidIsLowerCased) {
     Node7 node;
     node.add(kUuid, "VEID=\"" + std::string(kUuid) + "\"\nIP_ADDRESS=\"10.0.0.9 \"\n", "web1");
     fakes::FakeProcessRunner runner;
-    Vzctl7 vzctl(runner, "/usr/sbin/vzctl", {}, node.conf_dir());
+    Vzctl7 vzctl(runner, conf_in(node.conf_dir()));
     EXPECT_EQ(vzctl.vz_id("web1"), kUuid);
     EXPECT_EQ(vzctl.vz_id("FBCDF284-5345-416B-A589-7B5FCAA87673"), kUuid);
     EXPECT_EQ(vzctl.vz_id("101"), "101");
@@ -132,7 +138,7 @@ TEST(Vzctl7Names, ANamesFileWhoseNameDiffersIsNotThatCt) {
     node.add("102", "VEID=\"102\"\n", "db");
     fs::create_symlink(node.priv("102") / "ve.conf", node.conf_dir().parent_path() / "names/other");
     fakes::FakeProcessRunner runner;
-    Vzctl7 vzctl(runner, "/usr/sbin/vzctl", {}, node.conf_dir());
+    Vzctl7 vzctl(runner, conf_in(node.conf_dir()));
     EXPECT_EQ(vzctl.vz_id("db"), "102");
     EXPECT_EQ(vzctl.vz_id("other"), "other");
 }
@@ -142,7 +148,7 @@ TEST(Vzctl7Scripts, OldSimfsLayoutsKeepTheirScriptsInEtcVzConf) {
     node.add("103", "", "", 3);
     node.add("104", "", "", 0);
     fakes::FakeProcessRunner runner;
-    Vzctl7 vzctl(runner, "/usr/sbin/vzctl", {}, node.conf_dir());
+    Vzctl7 vzctl(runner, conf_in(node.conf_dir()));
     EXPECT_EQ(vzctl.action_script("103", "umount"), node.conf_dir() / "103.umount");
     EXPECT_EQ(vzctl.action_script("104", "umount"), node.priv("104") / "scripts" / "umount");
     EXPECT_EQ(ve_layout(node.priv("103")), 3);
@@ -155,7 +161,7 @@ TEST(Vzctl7Set, FeaturesOnARunningCtExit32ButSavedIsReportedAsSaved) {
     runner.answer = [](const std::vector<std::string>&) {
         return exited(32, "", "Unable to set features for the running Container\n");
     };
-    Vzctl7 vzctl(runner, "/usr/sbin/vzctl", {}, node.conf_dir());
+    Vzctl7 vzctl(runner, conf_in(node.conf_dir()));
     RunResult r = vzctl.run(CtChange::features("101", "ipip:on"));
     EXPECT_EQ(r.exit_code, 0);
     EXPECT_NE(r.err.find("running Container"), std::string::npos);
@@ -167,7 +173,7 @@ TEST(Vzctl7Set, FeaturesOnARunningCtExit32ButSavedIsReportedAsSaved) {
 
 TEST(Vzctl7Set, FeaturesWithRestartIsOneCallWithSetmodeRestartAndSave) {
     fakes::FakeProcessRunner runner;
-    Vzctl7 vzctl(runner, "/usr/sbin/vzctl", {}, "/etc/vz/conf");
+    Vzctl7 vzctl(runner, conf_in("/etc/vz/conf"));
     EXPECT_EQ(vzctl.describe(CtChange::features_with_restart("web1", "nfs:on,ipip:on")),
               "vzctl set web1 --features nfs:on,ipip:on --setmode restart --save");
 }

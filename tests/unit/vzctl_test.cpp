@@ -101,7 +101,13 @@ class VzctlDriver : public ::testing::Test {
   protected:
     std::unique_ptr<ProcessRunner> runner = make_process_runner();
     RecordingVzctl fake;
-    Vzctl vzctl{*runner, fake.script(), VzctlRetry{3, std::chrono::milliseconds(1)}};
+    VzctlSetup setup() const {
+        VzctlSetup s;
+        s.path = fake.script();
+        s.retry = {3, std::chrono::milliseconds(1)};
+        return s;
+    }
+    Vzctl vzctl{*runner, setup()};
 };
 
 }  // namespace
@@ -390,23 +396,26 @@ TEST_F(VzctlDriver, ExecOfALoneDashDoesNotReadAScript) {
 
 TEST_F(VzctlDriver, ATimeoutKillsVzctlAndExplains) {
     fake.sleep(30);
-    vzctl.timeouts.set = std::chrono::milliseconds(200);
+    VzctlSetup s = setup();
+    s.timeouts.set = s.timeouts.exec = std::chrono::milliseconds(200);
+    Vzctl quick(*runner, s);
     try {
-        vzctl.ipadd("101", "10.0.0.5");
+        quick.ipadd("101", "10.0.0.5");
         FAIL() << "expected an error";
     } catch (const Error& e) {
         std::string what = e.what();
         EXPECT_NE(what.find("did not finish within 0.2 s"), std::string::npos) << what;
         EXPECT_NE(what.find("vzctl status 101"), std::string::npos) << what;
     }
-    vzctl.timeouts.exec = std::chrono::milliseconds(200);
-    RunResult r = vzctl.exec("101", {"sleep", "30"});
+    RunResult r = quick.exec("101", {"sleep", "30"});
     EXPECT_TRUE(r.timed_out);
 }
 
 TEST(VzctlMissing, MissingVzctlSaysHowToFixIt) {
     auto runner = make_process_runner();
-    Vzctl vzctl(*runner, "/nonexistent/sbin/vzctl");
+    VzctlSetup missing;
+    missing.path = "/nonexistent/sbin/vzctl";
+    Vzctl vzctl(*runner, missing);
     try {
         vzctl.status("101");
         FAIL() << "expected ProgramNotFound";
@@ -424,7 +433,7 @@ TEST(VzctlSignals, AVzctlKilledByASignalIsNamedWithoutGlibc232) {
         r.signal = SIGSEGV;
         return r;
     };
-    Vzctl vzctl(runner, "/usr/sbin/vzctl");
+    Vzctl vzctl(runner, VzctlSetup{});
     try {
         vzctl.status("101");
         FAIL() << "no error";

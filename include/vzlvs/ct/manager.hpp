@@ -60,6 +60,12 @@ class ContainerManager {
 
     // Which OpenVZ this driver speaks ("vzctl 4 (legacy OpenVZ)"), for check and messages.
     virtual std::string flavour() const = 0;
+    // What keeps this driver from working at all ("/usr/sbin/vzctl is not an executable");
+    // nullopt when nothing does.
+    virtual std::optional<std::string> unusable() const { return std::nullopt; }
+    // In an action script the container manager runs (CTID.mount, CTID.umount): the ID of the
+    // CT it runs for, as vz_id() gives it; nullopt outside one.
+    virtual std::optional<std::string> hook_ct() const { return std::nullopt; }
 
     // True where vzctl refuses a feature change on a running CT unless it restarts the CT in
     // the same call (vzctl 7: exit 32 and nothing applied); vzctl 4 saves it with a warning.

@@ -1,6 +1,5 @@
 #include "vzlvs/steps/node_steps.hpp"
 
-
 #include <filesystem>
 #include <memory>
 #include <sstream>
@@ -27,10 +26,11 @@ struct Autoload {
     mode_t mode;
 };
 
-Autoload autoload_for(const Config& cfg) {
+Autoload autoload_for(Ctx& ctx) {
+    const Config& cfg = ctx.cfg;
     ModulesPersist how = cfg.node.modules_persist;
     if (how == ModulesPersist::autodetect)
-        how = fs::exists("/run/systemd/system") || !fs::exists(cfg.node.sysconfig_modules_dir)
+        how = ctx.seams.node_system().runs_systemd() || !fs::exists(cfg.node.sysconfig_modules_dir)
                   ? ModulesPersist::modules_load_d
                   : ModulesPersist::sysconfig;
     if (how == ModulesPersist::sysconfig)
@@ -53,14 +53,14 @@ std::optional<int> to_int(const std::optional<std::string>& v) {
 
 // The rp_filter rows for this node, read once per run: the kernel's values now, and what an
 // earlier bootstrap pinned (the rows of its block in the sysctl.d file).
-std::vector<SysctlRow> rp_rows(const Config& cfg) {
+std::vector<SysctlRow> rp_rows(Ctx& ctx) {
+    const Config& cfg = ctx.cfg;
+    NodeSystem& sys = ctx.seams.node_system();
     RpFilterNow now;
-    now.all = to_int(sysctl_read("net.ipv4.conf.all.rp_filter")).value_or(0);
-    std::error_code ec;
-    for (const auto& e : fs::directory_iterator("/proc/sys/net/ipv4/conf", ec)) {
-        const std::string dev = e.path().filename().string();
+    now.all = to_int(sys.sysctl("net.ipv4.conf.all.rp_filter")).value_or(0);
+    for (const auto& dev : sys.ipv4_conf_devices()) {
         if (dev == "all") continue;
-        if (auto v = to_int(sysctl_read(ipv4_conf_key(dev, "rp_filter")))) now.devs[dev] = *v;
+        if (auto v = to_int(sys.sysctl(ipv4_conf_key(dev, "rp_filter")))) now.devs[dev] = *v;
     }
     const std::string prefix = "net.ipv4.conf.", suffix = ".rp_filter = ";
     auto text = read_file(rp_filter_file(cfg));
@@ -120,13 +120,14 @@ Step venet_step(Ctx& ctx) {
 
 Step ipip_step(Ctx& ctx) {
     Step s{"node", "ipip module",
-           "a kernel with ipip (CONFIG_NET_IPIP) is required for LVS-TUN real servers", []() {
-               bool loaded = kernel_has_ipip();
+           "a kernel with ipip (CONFIG_NET_IPIP) is required for LVS-TUN real servers", [&ctx]() {
+               bool loaded = ctx.seams.node_system().has_ipip();
                return Observation::holds_if(loaded, loaded ? "loaded" : "not loaded",
                                             "modprobe ipip");
            }};
     s.apply = [&ctx]() {
-        if (!fs::exists("/proc/modules"))
+        NodeSystem& sys = ctx.seams.node_system();
+        if (!sys.loads_modules())
             throw Error(
                 "ipip not supported by this kernel: it is not built in and the kernel "
                 "cannot load modules");
@@ -137,7 +138,7 @@ Step ipip_step(Ctx& ctx) {
             throw Error(std::string("ipip is not loaded and modprobe is missing (install kmod): ") +
                         e.what());
         }
-        if (!r.ok() || !kernel_has_ipip()) {
+        if (!r.ok() || !sys.has_ipip()) {
             std::string why = r.err.empty() ? "exit " + std::to_string(r.exit_code) : r.err;
             while (!why.empty() && why.back() == '\n') why.pop_back();
             throw Error("ipip not supported by this kernel (modprobe ipip: " + why + ")");
@@ -149,15 +150,18 @@ Step ipip_step(Ctx& ctx) {
 
 // The node's rp_filter rows. `all` is special: the kernel uses max(all, venet), and lowering
 // `all` touches every interface, so vzlvs pins the others first (all_rp_filter = pin).
-Step rp_filter_step(const Config& cfg, std::shared_ptr<const std::vector<SysctlRow>> rows) {
+Step rp_filter_step(Ctx& ctx, std::shared_ptr<const std::vector<SysctlRow>> rows) {
+    const Config& cfg = ctx.cfg;
     const std::string venet = cfg.node.venet;
     const std::string all_key = "net.ipv4.conf.all.rp_filter";
-    Step s{"node", "rp_filter on " + venet, "vzlvs bootstrap", [&cfg, venet, all_key, rows]() {
-               auto all = sysctl_read(all_key);
-               auto dev = sysctl_read(ipv4_conf_key(venet, "rp_filter"));
+    NodeSystem& sys = ctx.seams.node_system();
+    Step s{"node", "rp_filter on " + venet, "vzlvs bootstrap",
+           [&cfg, &sys, venet, all_key, rows]() {
+               auto all = sys.sysctl(all_key);
+               auto dev = sys.sysctl(ipv4_conf_key(venet, "rp_filter"));
                std::vector<std::string> differ;
                for (const auto& row : *rows)
-                   if (sysctl_read(row.key).value_or("?") != row.value)
+                   if (sys.sysctl(row.key).value_or("?") != row.value)
                        differ.push_back(row.key + "=" + row.value);
                const bool ok = all && *all == "0" && differ.empty();
                Observation o = Observation::holds_if(
@@ -174,10 +178,10 @@ Step rp_filter_step(const Config& cfg, std::shared_ptr<const std::vector<SysctlR
                            "pin every interface and lower it with all_rp_filter = pin in [node]";
                return o;
            }};
-    s.apply = [&cfg, all_key, rows]() {
+    s.apply = [&cfg, &sys, all_key, rows]() {
         // In table order: the pins hold before all drops, so no device is unprotected.
-        for (const auto& row : *rows) sysctl_write(row.key, row.value);
-        auto all = sysctl_read(all_key);
+        for (const auto& row : *rows) sys.set_sysctl(row.key, row.value);
+        auto all = sys.sysctl(all_key);
         if (all && *all != "0")
             throw Error(all_key + " is " + *all + ": vzlvs set " + cfg.node.venet +
                         " to 0 but does not change `all` with all_rp_filter = refuse");
@@ -186,12 +190,12 @@ Step rp_filter_step(const Config& cfg, std::shared_ptr<const std::vector<SysctlR
     return s;
 }
 
-Step forwarding_step() {
+Step forwarding_step(Ctx& ctx) {
     const SysctlRow row = node_forwarding_sysctl();
     return {"node", "IPv4 forwarding",
             "sysctl -w " + row.key + "=" + row.value + " (the vz service normally sets it)",
-            [row]() {
-                auto v = sysctl_read(row.key);
+            [&ctx, row]() {
+                auto v = ctx.seams.node_system().sysctl(row.key);
                 return Observation::holds_if(v && *v == row.value, "ip_forward=" + v.value_or("?"));
             }};
 }
@@ -203,10 +207,11 @@ Step proxy_arp_step(Ctx& ctx) {
             "(vzctl's per-IP proxy entries do not need it)",
             [&ctx]() {
                 std::vector<std::string> on;
-                auto all = sysctl_read("net.ipv4.conf.all.proxy_arp");
+                NodeSystem& sys = ctx.seams.node_system();
+                auto all = sys.sysctl("net.ipv4.conf.all.proxy_arp");
                 if (all && *all != "0") on.push_back("all");
                 for (const auto& dev : uplinks(ctx)) {
-                    auto v = sysctl_read(ipv4_conf_key(dev, "proxy_arp"));
+                    auto v = sys.sysctl(ipv4_conf_key(dev, "proxy_arp"));
                     if (v && *v != "0") on.push_back(dev);
                 }
                 // Proxy ARP answers for any address routed out of another interface: a VIP
@@ -221,16 +226,16 @@ Step proxy_arp_step(Ctx& ctx) {
 std::vector<Step> node_steps(Ctx& ctx) {
     const Config& cfg = ctx.cfg;
     std::vector<Step> steps{vzctl_step(ctx), venet_step(ctx), ipip_step(ctx)};
-    Autoload al = autoload_for(cfg);
+    Autoload al = autoload_for(ctx);
     if (!al.path.empty())
         steps.push_back(file_block_step("ipip loaded at boot", al.path, al.body, al.mode, al.header,
                                         "loads ipip at every boot"));
-    auto rows = std::make_shared<const std::vector<SysctlRow>>(rp_rows(cfg));
-    steps.push_back(rp_filter_step(cfg, rows));
+    auto rows = std::make_shared<const std::vector<SysctlRow>>(rp_rows(ctx));
+    steps.push_back(rp_filter_step(ctx, rows));
     steps.push_back(file_block_step("rp_filter persisted", rp_filter_file(cfg),
                                     render_sysctl_file("", *rows), 0644, "",
                                     "applied at every boot"));
-    steps.push_back(forwarding_step());
+    steps.push_back(forwarding_step(ctx));
     steps.push_back(arp_guard_step(ctx, cfg.all_vips()));
     steps.push_back(proxy_arp_step(ctx));
     return steps;

@@ -47,7 +47,7 @@ std::vector<Step> watch_unit_steps(Ctx& ctx) {
         {"systemctl", "daemon-reload"}, {"systemctl", "enable", "--now", "vzlvs-watch.service"}};
     Step service{"node", "watch service", describe_argv(enable.back()),
                  [&ctx]() {
-                     if (!fs::exists("/run/systemd/system"))
+                     if (!ctx.seams.node_system().runs_systemd())
                          return Observation::warn(
                              "systemd is not running here: start `vzlvs watch` from your init "
                              "system");

@@ -62,6 +62,10 @@ TunnelProber& Seams::prober() {
     return use(p_.prober, prober_, [] { return std::make_unique<RawTunnelProber>(); });
 }
 
+NodeSystem& Seams::node_system() {
+    return use(p_.node_system, node_system_, [] { return make_node_system(); });
+}
+
 Director* Seams::director() {
     if (!director_made_) {
         director_ = make_director(cfg_.director, p_.dialects ? *p_.dialects : director_dialects());

@@ -22,7 +22,9 @@ FakeNode::FakeNode(const std::string& node_extra, bool openvz7)
     std::filesystem::create_directories(dir_ / "state");
     const std::string text =
         "[node]\nname = fake\nuplinks = eth0\nstate_dir = " + (dir_ / "state").string() +
-        "\nvz_conf_dir = " + dir_.string() + "\n" + node_extra +
+        "\nvz_conf_dir = " + dir_.string() + "\nsysctl_dir = " + (dir_ / "sysctl.d").string() +
+        "\nmodules_load_dir = " + (dir_ / "modules-load.d").string() +
+        "\nsysconfig_modules_dir = " + (dir_ / "sysconfig-modules").string() + "\n" + node_extra +
         "\n[director]\nurl = http://127.0.0.1:9\ndrain = 1ms\n"
         "[service web]\nvip = 192.0.2.10\nport = 80\n"
         "[service dns]\nvip = 192.0.2.53\nport = 53\nprotocol = udp\n"
@@ -46,6 +48,11 @@ FakeNode::FakeNode(const std::string& node_extra, bool openvz7)
     venet.up = true;
     venet.noarp = true;
     netlink.link_table = {eth0, venet};
+    system.sysctls = {
+        {"net.ipv4.conf.all.rp_filter", "0"},  {"net.ipv4.conf.default.rp_filter", "0"},
+        {"net.ipv4.conf.eth0.rp_filter", "0"}, {"net.ipv4.conf.venet0.rp_filter", "0"},
+        {"net.ipv4.ip_forward", "1"},          {"net.ipv4.conf.all.proxy_arp", "0"},
+        {"net.ipv4.conf.eth0.proxy_arp", "0"}};
 }
 
 FakeNode::~FakeNode() {
@@ -63,6 +70,7 @@ Seams FakeNode::seams() {
     p.director = dialects_.empty() ? &director : nullptr;
     p.dialects = dialects_.empty() ? nullptr : &dialects_;
     p.prober = &prober;
+    p.node_system = &system;
     return Seams(cfg_, p);
 }
 

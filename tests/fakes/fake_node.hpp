@@ -1,6 +1,7 @@
 // Every fake at once, wired as one node: Seams for run_command() over FakeContainers,
-// FakeCtNet, FakeNetlink, FakeArpGuard, FakeDirector and FakeProcessRunner, sharing one
-// Events log, with state_dir and the action scripts in a temporary directory.
+// FakeCtNet, FakeNetlink, FakeArpGuard, FakeDirector, FakeNodeSystem and FakeProcessRunner,
+// sharing one Events log, with state_dir, the action scripts and the node's sysctl.d and
+// modules-load.d in a temporary directory.
 #pragma once
 
 #include <filesystem>
@@ -11,6 +12,7 @@
 #include "fakes/fake_containers.hpp"
 #include "fakes/fake_director.hpp"
 #include "fakes/fake_netlink.hpp"
+#include "fakes/fake_node_system.hpp"
 #include "fakes/fake_process_runner.hpp"
 #include "fakes/fake_tunnel_prober.hpp"
 #include "vzlvs/config/config.hpp"
@@ -52,6 +54,8 @@ class FakeNode {
     FakeDirector director{events};
     FakeProcessRunner runner;
     FakeTunnelProber prober{events};
+    // A converged node's kernel: rp_filter 0 on venet0 and all, forwarding on, no proxy_arp.
+    FakeNodeSystem system{events};
     // What run() starts from (a command's flags: probe, probe_service).
     FlowOptions options;
 

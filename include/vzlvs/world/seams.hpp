@@ -16,6 +16,7 @@
 #include "vzlvs/net/arpguard_cache.hpp"
 #include "vzlvs/net/netlink.hpp"
 #include "vzlvs/net/netlink_cache.hpp"
+#include "vzlvs/net/node_system.hpp"
 #include "vzlvs/net/tunnel_probe.hpp"
 
 namespace vzlvs {
@@ -32,6 +33,7 @@ class Seams {
         CtNet* ct_net = nullptr;
         Director* director = nullptr;
         TunnelProber* prober = nullptr;
+        NodeSystem* node_system = nullptr;
         // The director dialects make_director() chooses from; null: director_dialects().
         const std::vector<DirectorDialect>* dialects = nullptr;
     };
@@ -58,6 +60,7 @@ class Seams {
     CtNet& ct_net();
     Director* director();  // nullptr when [director] has no url
     TunnelProber& prober();
+    NodeSystem& node_system();
 
   private:
     template <typename T, typename Make>
@@ -84,6 +87,7 @@ class Seams {
     std::unique_ptr<CtNet> ct_net_;
     std::unique_ptr<Director> director_;
     std::unique_ptr<TunnelProber> prober_;
+    std::unique_ptr<NodeSystem> node_system_;
 };
 
 }  // namespace vzlvs

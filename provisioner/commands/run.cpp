@@ -80,7 +80,6 @@ std::unique_ptr<CtLock> lock_ct(Ctx& ctx, StepRunner& r, const std::string& ctid
     }
 }
 
-bool is_step_command(const std::string& command) { return find_command(command) != nullptr; }
 
 Report run_command(const Config& cfg, const FlowOptions& opts, const std::string& command,
                    const std::vector<std::string>& ctids) {

@@ -1,4 +1,4 @@
-// The stages of reading a config, shared by config*.cpp only: INI syntax → sections with
+// The stages of reading a config, shared by the config layer's .cpp files only: INI syntax → sections with
 // line numbers → typed Config → cross-checks. Each stage adds to one Problems list so the
 // user sees every mistake in one run.
 #pragma once
@@ -53,11 +53,11 @@ class Problems {
     std::vector<ConfigProblem> problems_;
 };
 
-// Syntax only: line length, sections, key = value, duplicates. See config_ini.cpp.
+// Syntax only: line length, sections, key = value, duplicates. See ini.cpp.
 RawConfig read_ini(const std::string& text, Problems& problems);
-// Known sections and keys, each value checked and stored. See config_sections.cpp.
+// Known sections and keys, each value checked and stored. See sections.cpp.
 void apply_sections(const RawConfig& raw, Config& cfg, Problems& problems);
-// Rules that span sections (shared VIPs, duplicate virtual services). See config_crosscheck.cpp.
+// Rules that span sections (shared VIPs, duplicate virtual services). See crosscheck.cpp.
 void cross_check(const RawConfig& raw, const Config& cfg, Problems& problems);
 
 }  // namespace vzlvs::config_detail

@@ -244,9 +244,6 @@ std::vector<std::string> Vzctl::argv(const CtChange& c) const {
         case K::start:
             require_ctid(c.ctid, "start");
             return {setup_.path, "start", c.ctid};
-        case K::stop:
-            require_ctid(c.ctid, "stop");
-            return {setup_.path, "stop", c.ctid};
         case K::restart:
             require_ctid(c.ctid, "restart");
             return {setup_.path, "restart", c.ctid};

@@ -118,18 +118,6 @@ class Vzctl : public ContainerManager {
         return exec(ctid, argv, std::nullopt);
     }
 
-    RunResult set_features(const std::string& ctid, const std::string& features) {
-        return run(CtChange::features(ctid, features));
-    }
-    RunResult ipadd(const std::string& ctid, const std::string& ip) {
-        return run(CtChange::ipadd(ctid, ip));
-    }
-    RunResult ipdel(const std::string& ctid, const std::string& ip) {
-        return run(CtChange::ipdel(ctid, ip));
-    }
-    RunResult start(const std::string& ctid) { return run(CtChange::start(ctid)); }
-    RunResult stop(const std::string& ctid) { return run(CtChange::stop(ctid)); }
-    RunResult restart(const std::string& ctid) { return run(CtChange::restart(ctid)); }
     // Runs argv inside the CT via `vzctl exec2`, each word shell-quoted because vzctl joins
     // the words with spaces and hands them to `bash -c`. Returns the command's own result
     // (also on a timeout: see RunResult::timed_out); never retries, never throws for a

@@ -91,8 +91,8 @@ void LibnlNetlink::delete_route(const RouteInfo& route) {
     rtnl_route_set_family(r.get(), AF_INET);
     rtnl_route_set_dst(r.get(), dst.get());
     rtnl_route_set_table(r.get(), route.table);
-    // The kernel only deletes a route whose protocol, scope and type match (pitfall 8:
-    // libnl's template default is proto static), so they are copied from the dump.
+    // The kernel only deletes a route whose protocol, scope and type match, and libnl's
+    // template defaults to proto static: they are copied from the dump.
     rtnl_route_set_protocol(r.get(), static_cast<uint8_t>(route.protocol));
     rtnl_route_set_scope(r.get(), static_cast<uint8_t>(route.scope));
     if (route.type) rtnl_route_set_type(r.get(), static_cast<uint8_t>(route.type));

@@ -60,7 +60,8 @@ Step feature_step(Ctx& ctx, std::shared_ptr<CtView> v) {
         }
         ctx.seams.containers().run(c);
         v->changed();
-        // The feature mask reaches the kernel only when the CT is created (vzctl.md §3).
+        // The feature mask reaches the kernel only when the CT is created (docs/openvz.md,
+        // `set --features`).
         if (!running) return Applied::changed("saved; takes effect at the next start");
         if (ctx.cfg.node.restart == RestartPolicy::automatic)
             return Applied::changed("saved; vzlvs restarts the container below");

@@ -94,8 +94,6 @@ class FakeContainers : public ContainerManager {
                 return {"/fake/vzctl", "set", c.ctid, "--ipdel", c.arg, "--save"};
             case K::start:
                 return {"/fake/vzctl", "start", c.ctid};
-            case K::stop:
-                return {"/fake/vzctl", "stop", c.ctid};
             case K::restart:
                 return {"/fake/vzctl", "restart", c.ctid};
         }
@@ -120,9 +118,6 @@ class FakeContainers : public ContainerManager {
                 break;
             case K::ipdel:
                 ct.ips.erase(std::remove(ct.ips.begin(), ct.ips.end(), c.arg), ct.ips.end());
-                break;
-            case K::stop:
-                ct.running = false;
                 break;
             case K::start:
             case K::restart:

@@ -244,18 +244,16 @@ TEST_F(VzctlDriver, StatusFailureIsAVzctlError) {
 }
 
 TEST_F(VzctlDriver, MutatingCallsBuildExactlyThisArgv) {
-    vzctl.set_features("101", "ipip:on");
-    vzctl.ipadd("101", "10.0.0.5");
-    vzctl.ipdel("101", "10.0.0.5");
-    vzctl.start("101");
-    vzctl.stop("101");
-    vzctl.restart("101");
+    vzctl.run(CtChange::features("101", "ipip:on"));
+    vzctl.run(CtChange::ipadd("101", "10.0.0.5"));
+    vzctl.run(CtChange::ipdel("101", "10.0.0.5"));
+    vzctl.run(CtChange::start("101"));
+    vzctl.run(CtChange::restart("101"));
     EXPECT_EQ(fake.calls(), (std::vector<Argv>{
                                 {"set", "101", "--features", "ipip:on", "--save"},
                                 {"set", "101", "--ipadd", "10.0.0.5", "--save"},
                                 {"set", "101", "--ipdel", "10.0.0.5", "--save"},
                                 {"start", "101"},
-                                {"stop", "101"},
                                 {"restart", "101"},
                             }));
 }
@@ -265,14 +263,14 @@ TEST_F(VzctlDriver, WarningsOnSuccessReachTheCaller) {
         "Unable to set features on a running container\n"
         "WARNING: Some of the parameters could not be applied to a running container.\n");
     fake.out("CT configuration saved to /etc/vz/conf/101.conf\n");
-    RunResult r = vzctl.set_features("101", "ipip:on");
+    RunResult r = vzctl.run(CtChange::features("101", "ipip:on"));
     EXPECT_NE(r.err.find("Unable to set features on a running container"), std::string::npos);
     EXPECT_NE(r.out.find("CT configuration saved"), std::string::npos);
 }
 
 TEST_F(VzctlDriver, RetriesWhileLockedThenSucceeds) {
     fake.codes("9\n9\n0\n");
-    vzctl.ipadd("101", "10.0.0.5");
+    vzctl.run(CtChange::ipadd("101", "10.0.0.5"));
     EXPECT_EQ(fake.calls().size(), 3u);
 }
 
@@ -280,7 +278,7 @@ TEST_F(VzctlDriver, StillLockedAfterTheAttemptsIsBusy) {
     fake.codes("9\n9\n9\n9\n");
     fake.err("Locked by: pid 4242, cmdline vzctl start 101\nContainer already locked\n");
     try {
-        vzctl.start("101");
+        vzctl.run(CtChange::start("101"));
         FAIL() << "expected BusyError";
     } catch (const BusyError& e) {
         EXPECT_EQ(e.exit(), Exit::busy);
@@ -309,7 +307,7 @@ TEST_F(VzctlDriver, ExitCodesBecomeTypedErrors) {
         fake.codes(std::to_string(c.code) + "\n");
         fake.err(std::string(c.said) + "\n");
         try {
-            vzctl.ipadd("101", "10.0.0.5");
+            vzctl.run(CtChange::ipadd("101", "10.0.0.5"));
             ADD_FAILURE() << "expected VzctlError for " << c.code;
         } catch (const VzctlError& e) {
             EXPECT_EQ(e.code(), c.code);
@@ -330,29 +328,29 @@ TEST_F(VzctlDriver, ExitCodesBecomeTypedErrors) {
 TEST_F(VzctlDriver, InvalidInputIsRejectedBeforeRunningVzctl) {
     for (const char* ctid :
          {"", "0", "1", "0101", "../101", "101;reboot", "-101", "101 102", "a_b"}) {
-        EXPECT_THROW(vzctl.start(ctid), UsageError) << ctid;
+        EXPECT_THROW(vzctl.run(CtChange::start(ctid)), UsageError) << ctid;
         EXPECT_THROW(vzctl.exec(ctid, {"true"}), UsageError) << ctid;
     }
     for (const char* ip : {"", "10.0.0", "10.0.0.256", "10.0.0.5/24", "010.0.0.5", " 10.0.0.5",
                            "-1.2.3.4", "2001:db8::5"}) {
-        EXPECT_THROW(vzctl.ipadd("101", ip), UsageError) << ip;
-        EXPECT_THROW(vzctl.ipdel("101", ip), UsageError) << ip;
+        EXPECT_THROW(vzctl.run(CtChange::ipadd("101", ip)), UsageError) << ip;
+        EXPECT_THROW(vzctl.run(CtChange::ipdel("101", ip)), UsageError) << ip;
     }
     for (const char* f :
          {"", "ipip", "ipip:yes", "ipip:on,", "IPIP:on", "ipip:on sit:on", "--save"}) {
-        EXPECT_THROW(vzctl.set_features("101", f), UsageError) << f;
+        EXPECT_THROW(vzctl.run(CtChange::features("101", f)), UsageError) << f;
     }
     EXPECT_THROW(vzctl.exec("101", {}), UsageError);
     EXPECT_TRUE(fake.calls().empty());
     // OpenVZ 7 names and several features are fine.
-    vzctl.start("web-1");
-    vzctl.set_features("101", "ipip:on,sit:off");
+    vzctl.run(CtChange::start("web-1"));
+    vzctl.run(CtChange::features("101", "ipip:on,sit:off"));
     EXPECT_EQ(fake.calls().size(), 2u);
 }
 
 TEST_F(VzctlDriver, InvalidInputMessagesSayWhatIsAllowed) {
     try {
-        vzctl.ipadd("101", "10.0.0.5/24");
+        vzctl.run(CtChange::ipadd("101", "10.0.0.5/24"));
         FAIL();
     } catch (const UsageError& e) {
         std::string what = e.what();
@@ -400,7 +398,7 @@ TEST_F(VzctlDriver, ATimeoutKillsVzctlAndExplains) {
     s.timeouts.set = s.timeouts.exec = std::chrono::milliseconds(200);
     Vzctl quick(*runner, s);
     try {
-        quick.ipadd("101", "10.0.0.5");
+        quick.run(CtChange::ipadd("101", "10.0.0.5"));
         FAIL() << "expected an error";
     } catch (const Error& e) {
         std::string what = e.what();

@@ -15,9 +15,6 @@ namespace vzlvs {
 // a state_dir that is not private, an unusable director URL, token_file or ca_file.
 void refuse_unusable_settings(const Config& cfg, const FlowOptions& opts, Seams& seams);
 
-// True when `command` is one of the step commands run_command() knows.
-bool is_step_command(const std::string& command);
-
 // Runs one step command. ctids: the containers named on the command line (some commands
 // default to every configured one). Seams are made from cfg unless the caller passes its own.
 Report run_command(const Config& cfg, const FlowOptions& opts, const std::string& command,

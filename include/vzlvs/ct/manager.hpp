@@ -32,7 +32,7 @@ struct CtStatus {
 struct CtChange {
     // set_features saves the list; on a running CT it takes effect at the next start.
     // set_features_restart also restarts a running CT in the same call (`--setmode restart`).
-    enum class Kind { set_features, set_features_restart, ipadd, ipdel, start, stop, restart };
+    enum class Kind { set_features, set_features_restart, ipadd, ipdel, start, restart };
     Kind kind;
     std::string ctid;
     std::string arg;  // the feature list ("ipip:on") or the IP; empty otherwise
@@ -50,7 +50,6 @@ struct CtChange {
         return {Kind::ipdel, ctid, ip};
     }
     static CtChange start(const std::string& ctid) { return {Kind::start, ctid, ""}; }
-    static CtChange stop(const std::string& ctid) { return {Kind::stop, ctid, ""}; }
     static CtChange restart(const std::string& ctid) { return {Kind::restart, ctid, ""}; }
 };
 

@@ -11,8 +11,9 @@
 
 namespace vzlvs {
 
-// ipip feature → mount, umount, start hooks → VIP in IP_ADDRESS → ipip effective (restart)
-// → host leaks removed → tunl0, VIP and sysctls inside.
+// mount, umount, start hooks → ipip feature → VIP in IP_ADDRESS → ipip effective (restart)
+// → host leaks removed → tunl0, VIP and sysctls inside. The hooks come first: a restart
+// vzctl 7 makes to apply the feature must already find the VIP guarded.
 std::vector<Step> ct_provision_steps(Ctx& ctx, std::shared_ptr<CtView> v);
 
 }  // namespace vzlvs

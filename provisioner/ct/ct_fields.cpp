@@ -18,11 +18,6 @@ std::optional<unsigned> number_or_none(const std::string& v, const char* none, c
     return number(v, what);
 }
 
-std::string sysctl_or(const CtNetState& s, const std::string& key) {
-    auto it = s.sysctls.find(key);
-    return it == s.sysctls.end() ? "?" : it->second;
-}
-
 // The kernel keeps this one for the initial namespace only: whether CTs get a tunl0 at all.
 constexpr const char* kFbTunnels = "net.core.fb_tunnels_only_for_init_net";
 
@@ -32,6 +27,11 @@ Values if_tunl0(CtHostView& v, const std::function<Values(const LinkInfo&)>& f) 
 }
 
 }  // namespace
+
+std::string sysctl_text(const CtNetState& s, const std::string& key) {
+    auto it = s.sysctls.find(key);
+    return it == s.sysctls.end() ? "?" : it->second.value_or("-");
+}
 
 const std::vector<CtField>& ct_fields() {
     static const std::vector<CtField> rows = {
@@ -98,11 +98,13 @@ const std::vector<CtField>& ct_fields() {
          [](CtNetState& s, const std::string& v) {
              const auto sp = v.find(' ');
              if (sp == std::string::npos) throw Error("in-CT sysctl line without a value");
-             s.sysctls[v.substr(0, sp)] = v.substr(sp + 1);
+             const std::string value = v.substr(sp + 1);
+             s.sysctls[v.substr(0, sp)] =
+                 value == "-" ? std::nullopt : std::optional<std::string>(value);
          },
          [](const CtNetState& s, const CtWanted&, Values& p) {
              for (const auto& row : ct_sysctls()) {
-                 const std::string have = sysctl_or(s, row.key);
+                 const std::string have = sysctl_text(s, row.key);
                  if (have != row.value)
                      p.push_back(row.key + "=" + have + ", want " + row.value + " (" + row.why +
                                  ")");

@@ -58,6 +58,9 @@ const std::vector<std::string>& ct_node_sysctls();
 // The body of ct-net.sh's observe(): every row's snippet, in order.
 std::string ct_observe_script();
 
+// A sysctl of the state as ct-net.sh prints it: "-" unreadable, "?" when no row was printed.
+std::string sysctl_text(const CtNetState& s, const std::string& key);
+
 // The state the host reads through `view`, through the rows' parsers.
 CtNetState read_ct_fields(CtHostView& view);
 

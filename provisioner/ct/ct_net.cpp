@@ -13,11 +13,6 @@ namespace vzlvs {
 
 namespace {
 
-std::string sysctl_or(const CtNetState& s, const std::string& key) {
-    auto it = s.sysctls.find(key);
-    return it == s.sysctls.end() ? "?" : it->second;
-}
-
 // The rows' parsers by key (ct/ct_fields.cpp).
 const std::map<std::string, const CtField*>& parsers() {
     static const std::map<std::string, const CtField*> by_key = [] {
@@ -58,8 +53,8 @@ std::string CtNetState::summary() const {
     if (!tunl0) return "no tunl0";
     std::string s = "tunl0 " + kind + (up ? " up" : " down");
     for (const auto& a : addrs) s += ", " + a;
-    s += ", rp_filter all=" + sysctl_or(*this, "net.ipv4.conf.all.rp_filter") +
-         " tunl0=" + sysctl_or(*this, "net.ipv4.conf.tunl0.rp_filter");
+    s += ", rp_filter all=" + sysctl_text(*this, "net.ipv4.conf.all.rp_filter") +
+         " tunl0=" + sysctl_text(*this, "net.ipv4.conf.tunl0.rp_filter");
     return s;
 }
 

@@ -28,7 +28,7 @@ std::string fields(const CtNetState& s) {
                     " up=" + std::to_string(s.up) +
                     " mtu=" + (s.mtu ? std::to_string(*s.mtu) : "-") + " addrs=";
     for (const auto& a : s.addrs) t += a + ",";
-    for (const auto& [k, v] : s.sysctls) t += " " + k + "=" + v;
+    for (const auto& [k, v] : s.sysctls) t += " " + k + "=" + v.value_or("-");
     // fb_tunnels is left out: the host reads the node's switch, which a CT does not see.
     t += " persist=" + std::to_string(static_cast<int>(s.persist)) + " venet=";
     for (const auto& a : s.venet) t += a + ",";

@@ -20,12 +20,12 @@ struct CtNetState {
     std::string kind;  // "ipip" on a real node
     bool up = false;
     std::optional<unsigned> mtu;
-    std::vector<std::string> addrs;              // "192.0.2.10/32"
-    std::map<std::string, std::string> sysctls;  // key → value read ("-": unreadable)
-    std::optional<unsigned> fb_tunnels;          // net.core.fb_tunnels_only_for_init_net
-    Persist persist = Persist::missing;          // /etc/sysctl.d/zz-vzlvs.conf
-    std::vector<std::string> venet;              // addresses on the CT's venet0
-    std::optional<unsigned> advmss;              // of the CT's default route, when set
+    std::vector<std::string> addrs;                             // "192.0.2.10/32"
+    std::map<std::string, std::optional<std::string>> sysctls;  // key → value; nullopt: unreadable
+    std::optional<unsigned> fb_tunnels;  // net.core.fb_tunnels_only_for_init_net
+    Persist persist = Persist::missing;  // /etc/sysctl.d/zz-vzlvs.conf
+    std::vector<std::string> venet;      // addresses on the CT's venet0
+    std::optional<unsigned> advmss;      // of the CT's default route, when set
 
     bool has_addr(const std::string& vip) const;
     // Empty when every VIP is served as LVS-TUN needs it; otherwise what is wrong, in words.

@@ -197,7 +197,8 @@ void write_replacing(const fs::path& path, const std::string& content, mode_t mo
     const std::string where = target.string() + " (via " + tmp.string() + ")";
     // A temp file left by a crash must not block us forever, and O_EXCL below guarantees we
     // never write through a symlink someone planted under the temp name.
-    if (::unlink(tmp.c_str()) != 0 && errno != ENOENT) {
+    struct stat stale {};
+    if (::lstat(tmp.c_str(), &stale) == 0 && ::unlink(tmp.c_str()) != 0 && errno != ENOENT) {
         throw Error("cannot remove stale " + tmp.string() + ": " + errno_text(errno));
     }
     Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600));
@@ -239,11 +240,22 @@ void remove_file(const fs::path& path) {
 }  // namespace
 
 std::optional<std::string> read_file(const fs::path& path) {
-    Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    // Non-blocking, so that a FIFO or a device put where a file belongs is refused, not waited
+    // on forever; nothing else is read here, so the flag never matters after the check.
+    Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
     if (fd.get() < 0) {
         if (errno == ENOENT) return std::nullopt;
         throw Error("cannot open " + path.string() + " for reading: " + errno_text(errno));
     }
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0)
+        throw Error("cannot stat " + path.string() + ": " + errno_text(errno));
+    if (!S_ISREG(st.st_mode))
+        throw Error("cannot read " + path.string() + ": it is " +
+                    (S_ISFIFO(st.st_mode)  ? "a FIFO"
+                     : S_ISDIR(st.st_mode) ? "a directory"
+                                           : "not a regular file") +
+                    ", not a regular file; move it away");
     std::string out;
     char buf[65536];
     for (;;) {

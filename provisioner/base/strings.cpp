@@ -20,11 +20,52 @@ std::string format_duration(std::chrono::milliseconds d) {
     return std::to_string(ms) + "ms";
 }
 
+namespace {
+
+// The length of the well-formed UTF-8 sequence at s[i] (RFC 3629: no overlong forms, no
+// surrogates, nothing above U+10FFFF), or 0.
+std::size_t utf8_length(const std::string& s, std::size_t i) {
+    const auto at = [&](std::size_t k) { return static_cast<unsigned char>(s[i + k]); };
+    const unsigned char c = at(0);
+    std::size_t n = 0;
+    unsigned char lo = 0x80, hi = 0xbf;  // the second byte's range
+    if (c >= 0xc2 && c <= 0xdf) {
+        n = 2;
+    } else if (c >= 0xe0 && c <= 0xef) {
+        n = 3;
+        if (c == 0xe0) lo = 0xa0;
+        if (c == 0xed) hi = 0x9f;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        n = 4;
+        if (c == 0xf0) lo = 0x90;
+        if (c == 0xf4) hi = 0x8f;
+    } else {
+        return 0;
+    }
+    if (i + n > s.size() || at(1) < lo || at(1) > hi) return 0;
+    for (std::size_t k = 2; k < n; ++k)
+        if (at(k) < 0x80 || at(k) > 0xbf) return 0;
+    return n;
+}
+
+}  // namespace
+
 std::string printable(const std::string& text, std::size_t max, bool lines) {
+    const std::string cut = text.substr(0, max);
     std::string out;
-    for (unsigned char c : text.substr(0, max)) {
+    for (std::size_t i = 0; i < cut.size();) {
+        const unsigned char c = static_cast<unsigned char>(cut[i]);
+        if (c >= 0x80) {
+            // Whole characters only: a byte that starts none becomes '?', so whatever is shown
+            // is valid UTF-8 (a JSON report carries it as it is).
+            const std::size_t n = utf8_length(cut, i);
+            out += n ? cut.substr(i, n) : "?";
+            i += n ? n : 1;
+            continue;
+        }
         const bool keep = c == '\t' || (lines && c == '\n');
         out += (c < 0x20 && !keep) || c == 0x7f ? '?' : static_cast<char>(c);
+        ++i;
     }
     if (text.size() > max) out += "…";
     return out;

@@ -50,7 +50,11 @@ void setup_logging(const Args& a) {
 
 int print_report(const Report& report, const std::string& command, const Args& a) {
     if (a.json)
-        std::cout << report.json(command).dump(2) << "\n";
+        // A byte that is not UTF-8 and reached a detail unfiltered becomes U+FFFD: one
+        // tenant's bytes must never cost the node its whole report.
+        std::cout << report.json(command).dump(2, ' ', false,
+                                               nlohmann::json::error_handler_t::replace)
+                  << "\n";
     else if (!a.quiet || report.failed())
         std::cout << report.table(isatty(STDOUT_FILENO) != 0);
     return static_cast<int>(report.exit_code());

@@ -18,6 +18,7 @@ void check(Ctx& ctx, StepRunner& r, const Selection& cts) {
     for (const ContainerConfig* ct : cts) {
         auto v = std::make_shared<CtView>(ctx, *ct);
         if (!r.run_until_failure(ct_preflight_steps(ctx, v, holders))) continue;
+        r.run(deprovision_finished_step(ctx, v));
         r.run(ct_running_step(ctx, v));
         for (auto& s : ct_provision_steps(ctx, v)) r.run(check_only(s));
         r.run(ct_venet_vip_step(ctx, v));

@@ -24,6 +24,7 @@ void each_locked(Ctx& ctx, StepRunner& r, const Selection& cts, bool hold, Body 
 
 void register_cts(Ctx& ctx, StepRunner& r, const Selection& cts) {
     each_locked(ctx, r, cts, false, [&](const std::shared_ptr<CtView>& v) {
+        if (!r.dry_run()) set_deprovision_unfinished(ctx, v->ct.ctid, false);
         if (repair_running_ct(ctx, r, v)) r.run(ct_kind_step(v));
     });
 }

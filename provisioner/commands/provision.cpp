@@ -29,6 +29,7 @@ void provision(Ctx& ctx, StepRunner& r, const Selection& cts) {
     for (const auto& v : views) {
         auto lock = lock_ct(ctx, r, v->ct.ctid);
         if (!lock) continue;
+        if (!r.dry_run()) set_deprovision_unfinished(ctx, v->ct.ctid, false);  // taken back
         if (!r.run_until_failure(ct_provision_steps(ctx, v))) {
             // Whatever failed, a VIP route or proxy entry vzctl added must not stay behind.
             if (!r.dry_run()) r.run_all(ct_host_cleanup_steps(ctx, v));

@@ -80,7 +80,6 @@ std::unique_ptr<CtLock> lock_ct(Ctx& ctx, StepRunner& r, const std::string& ctid
     }
 }
 
-
 Report run_command(const Config& cfg, const FlowOptions& opts, const std::string& command,
                    const std::vector<std::string>& ctids) {
     Seams seams(cfg);
@@ -97,6 +96,7 @@ Report run_command(const Config& cfg, const FlowOptions& opts, const std::string
     seams.cache_node_reads();
     Ctx ctx{cfg, opts, seams};
     refuse_vips_of_the_node(ctx);
+    refuse_sections_of_one_ct(ctx);
     StepRunner runner(report, opts.dry_run || c->read_only);
     runner.after_apply([&seams] { seams.forget_node_reads(); });
     c->recipe(ctx, runner, cts);

@@ -162,6 +162,8 @@ int run_watch(const Config& cfg, const FlowOptions& opts, const WatchOptions& wo
         refuse_unusable_settings(cfg, opts, seams);
         Ctx ctx{cfg, opts, seams};
         refuse_vips_of_the_node(ctx);
+        refuse_sections_of_one_ct(ctx);
+        refuse_vips_of_other_cts(ctx);
     }
     if (!stderr_is_journal()) also_log_to_syslog(*spdlog::default_logger());
     StopSignals stop;

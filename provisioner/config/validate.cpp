@@ -135,6 +135,10 @@ std::string unicast_ipv4(const std::string& v) {
         return v + " is the unspecified address" + allowed;
     }
     if (o[0] == 127) return v + " is a loopback address (127.0.0.0/8)" + allowed;
+    if (o[0] == 169 && o[1] == 254)
+        return v + " is a link-local address (169.254.0.0/16), never routed" + allowed;
+    if (o[0] >= 240 && !(o[0] == 255 && o[1] == 255 && o[2] == 255 && o[3] == 255))
+        return v + " is in the reserved 240.0.0.0/4" + allowed;
     if (o[0] >= 224 && o[0] <= 239) return v + " is a multicast address (224.0.0.0/4)" + allowed;
     if (o[0] == 255 && o[1] == 255 && o[2] == 255 && o[3] == 255) {
         return v + " is the broadcast address" + allowed;
@@ -145,6 +149,9 @@ std::string unicast_ipv4(const std::string& v) {
 std::string integer(const std::string& v, long lo, long hi, long* out) {
     std::string range = std::to_string(lo) + " to " + std::to_string(hi);
     if (!all_digits(v)) return quote(v) + " is not a whole number; allowed: " + range;
+    // "080": octal to some readers, decimal to others; neither is what the user should rely on.
+    if (v.size() > 1 && v[0] == '0')
+        return v + " has a leading zero; write it without (allowed: " + range + ")";
     if (v.size() > 10 || std::stol(v) < lo || std::stol(v) > hi) {
         return v + " is out of range; allowed: " + range;
     }

@@ -42,6 +42,15 @@ Step held_out(Ctx& ctx, std::shared_ptr<CtView> v) {
             }};
 }
 
+fs::path deprovision_marker(Ctx& ctx, const std::string& ctid) {
+    return ctx.cfg.node.state_dir / "deprovisioning" / ctid;
+}
+
+std::string deprovision_fix(const std::string& ctid) {
+    return "vzlvs deprovision " + ctid + " finishes it; vzlvs provision " + ctid +
+           " takes the container back";
+}
+
 Step no_director(std::shared_ptr<CtView> v) {
     return {v->scope(), "director", "",
             []() { return Observation::holds("no director configured: nothing to register"); }};
@@ -76,8 +85,40 @@ void set_operator_hold(Ctx& ctx, const std::string& ctid, bool hold) {
     }
 }
 
+bool deprovision_unfinished(Ctx& ctx, const std::string& ctid) {
+    return fs::exists(deprovision_marker(ctx, ctid));
+}
+
+void set_deprovision_unfinished(Ctx& ctx, const std::string& ctid, bool unfinished) {
+    const fs::path p = deprovision_marker(ctx, ctid);
+    if (unfinished) {
+        state_subdir(ctx.cfg.node.state_dir, "deprovisioning");
+        atomic_write(p, "a deprovision began and has not finished: " + deprovision_fix(ctid) + "\n",
+                     0600);
+    } else {
+        std::error_code ec;
+        fs::remove(p, ec);
+    }
+}
+
+Step deprovision_finished_step(Ctx& ctx, std::shared_ptr<CtView> v) {
+    return {v->scope(), "no deprovision half done", deprovision_fix(v->ct.ctid), [&ctx, v]() {
+                const bool half = deprovision_unfinished(ctx, v->ct.ctid);
+                return Observation::holds_if(
+                    !half, half ? "a deprovision began and did not finish (" +
+                                      deprovision_marker(ctx, v->ct.ctid).string() +
+                                      "): the backend is held out and nothing repairs the CT"
+                                : "none");
+            }};
+}
+
 std::vector<Step> register_steps(Ctx& ctx, std::shared_ptr<CtView> v, bool require_verified) {
     if (!ctx.seams.director()) return {no_director(v)};
+    if (deprovision_unfinished(ctx, v->ct.ctid))
+        return {{v->scope(), "director", deprovision_fix(v->ct.ctid), [&ctx, v]() {
+                     return Observation::warn("held out: a deprovision began and did not finish (" +
+                                              deprovision_marker(ctx, v->ct.ctid).string() + ")");
+                 }}};
     // An operator's drain must survive provision, the mount hook and watch.
     if (fs::exists(operator_hold_path(ctx, v->ct.ctid))) return {held_out(ctx, v)};
     std::vector<Step> steps;

@@ -48,6 +48,45 @@ void refuse_vips_of_the_node(Ctx& ctx) {
                          ctx.cfg.source.string());
 }
 
+void refuse_sections_of_one_ct(Ctx& ctx) {
+    ContainerManager& cm = ctx.seams.containers();
+    std::map<std::string, std::vector<std::string>> sections;  // the CT's ID → its sections
+    for (const auto& [ctid, _] : ctx.cfg.containers) sections[cm.vz_id(ctid)].push_back(ctid);
+    std::vector<std::string> problems;
+    for (const auto& [id, names] : sections)
+        if (names.size() > 1)
+            problems.push_back("[container " + join(names, "] and [container ") +
+                               "] are one container, " + id);
+    if (!problems.empty())
+        throw UsageError(join(problems, "; ") + ": keep one section per container in " +
+                         ctx.cfg.source.string() +
+                         " (each would take its own lock and undo the other)");
+}
+
+void refuse_vips_of_other_cts(Ctx& ctx) {
+    ContainerManager& cm = ctx.seams.containers();
+    std::map<std::string, std::vector<std::string>> servers;  // VIP → the IDs that serve it
+    for (const auto& [ctid, ct] : ctx.cfg.containers)
+        for (const auto& vip : ctx.cfg.vips_of(ct)) servers[vip].push_back(cm.vz_id(ctid));
+    const IpHolders holders = read_ip_holders(ctx);
+    std::vector<std::string> problems;
+    for (const auto& [vip, ids] : servers) {
+        const auto it = holders.find(vip);
+        if (it == holders.end()) continue;
+        for (const auto& holder : it->second)
+            if (std::find(ids.begin(), ids.end(), holder) == ids.end())
+                problems.push_back("VIP " + vip + " (service " + service_of(ctx.cfg, vip) +
+                                   ") is in the IP_ADDRESS of CT " + holder +
+                                   ", which no [container] section serves it from");
+    }
+    if (!problems.empty())
+        throw UsageError(join(problems, "; ") +
+                         ": the ARP guard for it would drop that container's ARP and cut it off "
+                         "the LAN. A VIP is the director's address, never another container's: "
+                         "fix the vip in " +
+                         ctx.cfg.source.string() + " or the container's IP_ADDRESS");
+}
+
 Step ct_exists_step(Ctx& ctx, std::shared_ptr<CtView> v) {
     return {v->scope(), "container exists",
             "create container " + v->ct.ctid + " or remove [container " + v->ct.ctid + "] from " +

@@ -28,7 +28,10 @@ Repair repair_if_provisioned(Ctx& ctx, StepRunner& runner, const std::shared_ptr
                              bool guard) {
     v->reread();  // whatever was read of the CT before the lock is stale
     if (!v->status().running) return Repair::not_running;
-    if (!still_provisioned(*v)) return Repair::not_provisioned;
+    // A deprovision that stopped halfway is finished (or undone) by the operator, never
+    // reversed behind their back.
+    if (!still_provisioned(*v) || deprovision_unfinished(ctx, v->ct.ctid))
+        return Repair::not_provisioned;
     if (guard && !runner.run(arp_guard_step(ctx, v->vips))) return Repair::done;
     repair_running_ct(ctx, runner, v);
     return Repair::done;

@@ -10,13 +10,18 @@ namespace {
 
 // A step that throws while observing or applying still yields an outcome: the report must
 // say which piece failed and how, never abort the whole run with a bare exception.
+// `fix`: the error's own, when it has one.
 template <typename F>
-auto guarded(F&& f, std::string& error, Report& report) -> decltype(f()) {
+auto guarded(F&& f, std::string& error, Report& report, std::string* fix = nullptr)
+    -> decltype(f()) {
     try {
         return f();
     } catch (const BusyError& e) {
         report.mark_busy();
         error = e.what();
+    } catch (const Error& e) {
+        error = e.what();
+        if (fix) *fix = e.fix();
     } catch (const std::exception& e) {
         error = e.what();
     }
@@ -44,17 +49,18 @@ bool StepRunner::run_until_failure(const std::vector<Step>& steps) {
 
 bool StepRunner::run(const Step& step) {
     Outcome out{step.scope, step.name, Status::ok, "", "", step.registration};
-    std::string error;
-    Observation seen = guarded(step.observe, error, report_);
+    std::string error, error_fix;
+    Observation seen = guarded(step.observe, error, report_, &error_fix);
     if (confirm_fresh_ && (!error.empty() || !seen.holding())) {
         confirm_fresh_();
         error.clear();
-        seen = guarded(step.observe, error, report_);
+        error_fix.clear();
+        seen = guarded(step.observe, error, report_, &error_fix);
     }
     if (!error.empty()) {
         out.status = Status::failed;
         out.detail = "cannot observe: " + error;
-        out.fix = step.fix;
+        out.fix = error_fix.empty() ? step.fix : error_fix;
         report_.add(out);
         return false;
     }

@@ -259,6 +259,10 @@ TEST(ConfigValues, BadValuesAreRejectedWithFileLineSectionKeyAndWhatIsAllowed) {
         {"[service web]", "port", "0", "allowed: 1 to 65535"},
         {"[service web]", "port", "65536", "allowed: 1 to 65535"},
         {"[service web]", "port", "http", "not a whole number"},
+        // Issue 27: a leading zero, a link-local and a reserved VIP.
+        {"[service web]", "port", "080", "080 has a leading zero; write it without"},
+        {"[service web]", "vip", "169.254.1.1", "link-local address (169.254.0.0/16)"},
+        {"[service web]", "vip", "240.0.0.1", "reserved 240.0.0.0/4"},
         {"[service web]", "protocol", "sctp", "allowed: tcp, udp"},
         {"[service web]", "scheduler", "mh",
          "allowed: rr, wrr, lc, wlc, lblc, lblcr, dh, sh, sed, nq"},

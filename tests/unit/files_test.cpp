@@ -1,12 +1,17 @@
 #include "vzlvs/base/files.hpp"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <string>
 #include <vector>
 
@@ -198,6 +203,68 @@ TEST(Blocks, BodyWithOwnMarkerIsRejected) {
 TEST(Files, ReadAbsentIsNullopt) {
     TempDir d;
     EXPECT_EQ(read_file(d.path() / "nope"), std::nullopt);
+}
+
+TEST(Files, ReadOfAFifoOrADirectoryIsRefusedAtOnce) {
+    TempDir d;
+    const fs::path fifo = d.path() / "101.mount";
+    ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+    // On a thread, so that a read that waits for a writer fails the test instead of hanging
+    // it: the writer the test then opens releases it.
+    auto read = std::async(std::launch::async, [&] { return read_file(fifo); });
+    if (read.wait_for(std::chrono::seconds(5)) != std::future_status::ready) {
+        const int w = ::open(fifo.c_str(), O_WRONLY | O_NONBLOCK);
+        if (w >= 0) ::close(w);
+        read.wait();
+        FAIL() << "read_file waited on a FIFO";
+    }
+    try {
+        read.get();
+        ADD_FAILURE() << "a FIFO was read";
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find(fifo.string() + ": it is a FIFO"), std::string::npos)
+            << e.what();
+    }
+    EXPECT_THROW(read_file(d.path()), Error);
+}
+
+// Issue 27: a write into a read-only directory says it cannot create the file, not that it
+// cannot remove a stale temp file that is not there. Root only: a read-only tmpfs in a mount
+// namespace of a child's own.
+TEST(Files, AWriteIntoAReadOnlyDirectoryNamesWhatFailed) {
+    if (::geteuid() != 0) GTEST_SKIP() << "mounting a read-only tmpfs needs root";
+    TempDir d;
+    int fds[2];
+    ASSERT_EQ(::pipe(fds), 0);
+    const pid_t child = ::fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+        ::close(fds[0]);
+        std::string said = "setup failed";
+        if (::unshare(CLONE_NEWNS) == 0 &&
+            ::mount("none", "/", nullptr, MS_REC | MS_PRIVATE, nullptr) == 0 &&
+            ::mount("tmpfs", d.path().c_str(), "tmpfs", MS_RDONLY, nullptr) == 0) {
+            try {
+                atomic_write(d.path() / "60-vzlvs.conf", "x\n", 0644);
+                said = "written";
+            } catch (const Error& e) {
+                said = e.what();
+            }
+        }
+        (void)!::write(fds[1], said.data(), said.size());
+        ::_exit(0);
+    }
+    ::close(fds[1]);
+    std::string said;
+    char buf[512];
+    for (ssize_t n; (n = ::read(fds[0], buf, sizeof buf)) > 0;) said.append(buf, n);
+    ::close(fds[0]);
+    ::waitpid(child, nullptr, 0);
+    EXPECT_NE(said.find("cannot create " + (d.path() / "60-vzlvs.conf.vzlvs-tmp").string()),
+              std::string::npos)
+        << said;
+    EXPECT_NE(said.find("Read-only file system"), std::string::npos) << said;
+    EXPECT_EQ(said.find("stale"), std::string::npos) << said;
 }
 
 TEST(Files, AtomicWriteSetsModeAndLeavesNoTemp) {

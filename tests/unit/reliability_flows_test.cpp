@@ -149,5 +149,73 @@ TEST(ReliabilityFlows, ContainerOutputIsSanitisedInEveryReport) {
     EXPECT_THAT(r.table(false), HasSubstr("ipip?]0;owned??[2J"));
 }
 
+// Issue 27, N7: bootstrap guards every VIP of the config at once, so a VIP that is another
+// tenant's address is refused before anything is changed; the CT that serves it may hold it.
+TEST(ReliabilityFlows, BootstrapRefusesAVipThatIsAnotherContainersAddress) {
+    FakeNode n("restart = auto");
+    ASSERT_EQ(failures(n.run("provision")), "");  // 101 now holds its VIP: that is allowed
+    EXPECT_EQ(failures(n.run("bootstrap")), "");
+    n.containers.cts["103"].ips = {"192.0.2.53"};  // dns's VIP, as a tenant's own address
+    const std::size_t before = n.events.log.size();
+    EXPECT_THAT(usage_error(n, "bootstrap"),
+                HasSubstr("VIP 192.0.2.53 (service dns) is in the IP_ADDRESS of CT 103, which no "
+                          "[container] section serves it from"));
+    EXPECT_EQ(n.events.log.size(), before) << n.events.log.back();
+}
+
+// Issue 27, N5: two sections for one OpenVZ 7 CT (by its name and by its ID) are refused
+// before anything is changed, whatever the command.
+TEST(ReliabilityFlows, TwoSectionsForOneContainerAreRefused) {
+    FakeNode n("\n[service web2]\nvip = 192.0.2.11\nport = 80\n[container 101]\nservices = web2\n",
+               true);
+    for (const char* command : {"provision", "check", "bootstrap"}) {
+        EXPECT_THAT(usage_error(n, command),
+                    HasSubstr("[container 101] and [container web1] are one container, 101"))
+            << command;
+    }
+    EXPECT_TRUE(n.events.log.empty()) << n.events.log.front();
+}
+
+// Issue 27, N1: a deprovision that fails after the backend left the director (here vzctl's
+// --ipdel) is not reversed by watch or the hook worker: the backend stays out and the VIP off
+// tunl0 until deprovision is run again or the operator takes the CT back; check says so.
+TEST(ReliabilityFlows, AHalfDoneDeprovisionIsNotReversedBehindTheOperatorsBack) {
+    FakeNode n("restart = auto");
+    ASSERT_EQ(failures(n.run("provision")), "");
+    n.containers.before_run = [](const CtChange& c) {
+        if (c.kind == CtChange::Kind::ipdel) throw Error("vzctl set 101 --ipdel failed (exit 3)");
+    };
+    EXPECT_THAT(failures(n.run("deprovision", {"101"})), HasSubstr("--ipdel failed"));
+    ASSERT_EQ(n.director.backends.count("fake-101-web"), 0u);
+    ASSERT_FALSE(n.containers.cts["101"].inside.has_addr("192.0.2.10"));
+    n.containers.before_run = nullptr;
+
+    for (const bool guard : {false, true}) {
+        SCOPED_TRACE(guard ? "watch pass" : "hook worker");
+        FlowOptions o;
+        Seams seams = n.seams();
+        Ctx ctx{n.config(), o, seams};
+        auto v = std::make_shared<CtView>(ctx, *n.config().container("101"));
+        Report report;
+        StepRunner runner(report, false);
+        EXPECT_EQ(repair_if_provisioned(ctx, runner, v, guard), Repair::not_provisioned);
+    }
+    EXPECT_EQ(n.director.backends.count("fake-101-web"), 0u);
+    EXPECT_FALSE(n.containers.cts["101"].inside.has_addr("192.0.2.10"));
+    EXPECT_THAT(failures(n.run("register", {"102"})), "") << "another CT is not held";
+
+    Report check = n.run("check", {"101"});
+    const Outcome* half = fakes::find(check, "ct 101", "no deprovision half done");
+    ASSERT_NE(half, nullptr);
+    EXPECT_EQ(half->status, Status::failed);
+    EXPECT_THAT(half->fix, HasSubstr("vzlvs deprovision 101 finishes it"));
+
+    // The operator takes it back: provision clears the mark and registers it again.
+    EXPECT_EQ(failures(n.run("provision", {"101"})), "");
+    EXPECT_EQ(n.director.backends.count("fake-101-web"), 1u);
+    check = n.run("check", {"101"});
+    EXPECT_EQ(fakes::find(check, "ct 101", "no deprovision half done")->status, Status::ok);
+}
+
 }  // namespace
 }  // namespace vzlvs

@@ -169,5 +169,24 @@ TEST(StepRunner, RunUntilFailureStopsAndRunAllGoesOn) {
     EXPECT_EQ(ran, 3);
 }
 
+// Issue 27: an observation that could not be made (a read that timed out in a CT) shows the
+// fix its error names, not the step's fix for a piece that does not hold; nothing is applied.
+TEST(StepRunner, AnObservationThatThrowsShowsItsErrorsFixAndChangesNothing) {
+    bool applied = false;
+    auto apply = [&] {
+        applied = true;
+        return Applied::changed("x");
+    };
+    Outcomes r =
+        run(step([]() -> Observation { throw Error("timed out", "find what hangs"); }, apply));
+    EXPECT_FALSE(r.ok);
+    EXPECT_FALSE(applied);
+    EXPECT_EQ(r.only().status, Status::failed);
+    EXPECT_EQ(r.only().detail, "cannot observe: timed out");
+    EXPECT_EQ(r.only().fix, "find what hangs");
+    r = run(step([]() -> Observation { throw Error("no answer"); }, apply));
+    EXPECT_EQ(r.only().fix, "the fix") << "an error without a fix of its own: the step's";
+}
+
 }  // namespace
 }  // namespace vzlvs

@@ -17,10 +17,16 @@ class Error : public std::runtime_error {
   public:
     explicit Error(const std::string& what, Exit exit = Exit::failed)
         : std::runtime_error(what), exit_(exit) {}
+    // `fix`: what to do about it, where the thrower knows better than the step that meets it
+    // (a read that timed out in a CT wants another fix than the step's own).
+    Error(const std::string& what, std::string fix)
+        : std::runtime_error(what), exit_(Exit::failed), fix_(std::move(fix)) {}
     Exit exit() const { return exit_; }
+    const std::string& fix() const { return fix_; }
 
   private:
     Exit exit_;
+    std::string fix_;
 };
 
 // Bad user input (config file or command line). Always raised before any change.

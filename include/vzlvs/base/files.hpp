@@ -13,7 +13,9 @@
 
 namespace vzlvs {
 
-std::optional<std::string> read_file(const std::filesystem::path& path);  // nullopt: absent
+// nullopt: absent. Anything but a regular file (a FIFO, a directory, a device) is an Error at
+// once, never a wait: a file vzlvs reads may have been replaced by anyone with root on the node.
+std::optional<std::string> read_file(const std::filesystem::path& path);
 
 // A file inside a root vzlvs does not trust (a container's, from the host): `rel` is walked
 // from `root` one component at a time and no symlink is followed, so the file cannot lead

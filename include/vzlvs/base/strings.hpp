@@ -15,8 +15,9 @@ std::string join(const std::vector<std::string>& items, const std::string& sep =
 std::string format_duration(std::chrono::milliseconds d);
 
 // Text from outside (a container's output, a director's reply) made safe to print: control
-// characters (escape sequences among them) become '?', and it is cut to `max` bytes with
-// "…". `lines`: newlines (and tabs) are kept, for multi-line messages.
+// characters (escape sequences among them) and bytes that are not well-formed UTF-8 become
+// '?', so the result is valid UTF-8; it is cut to `max` bytes with "…". `lines`: newlines (and
+// tabs) are kept, for multi-line messages.
 std::string printable(const std::string& text, std::size_t max = 512, bool lines = false);
 
 // s without leading and trailing `blanks`.

@@ -21,6 +21,15 @@ std::string real_server_address(Ctx& ctx, CtView& v);
 std::filesystem::path operator_hold_path(Ctx& ctx, const std::string& ctid);
 void set_operator_hold(Ctx& ctx, const std::string& ctid, bool hold);
 
+// A deprovision that began (a marker under state_dir, set before the backend leaves the
+// director) and did not finish. Until deprovision completes, or the operator takes the CT back
+// with `vzlvs provision` or `vzlvs register`, nothing brings it back on its own: registration
+// holds it out, and watch and the hook worker leave it alone (steps/repair.hpp).
+bool deprovision_unfinished(Ctx& ctx, const std::string& ctid);
+void set_deprovision_unfinished(Ctx& ctx, const std::string& ctid, bool unfinished);
+// check: fails while such a marker is there, naming both ways out.
+Step deprovision_finished_step(Ctx& ctx, std::shared_ptr<CtView> v);
+
 // require_verified: apply refuses while the CT does not serve the VIP (in-CT problems).
 std::vector<Step> register_steps(Ctx& ctx, std::shared_ptr<CtView> v, bool require_verified);
 std::vector<Step> drain_steps(Ctx& ctx, std::shared_ptr<CtView> v);

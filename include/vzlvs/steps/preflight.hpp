@@ -17,6 +17,16 @@ namespace vzlvs {
 // own ARP and cut the node off the LAN (or from its gateway).
 void refuse_vips_of_the_node(Ctx& ctx);
 
+// Throws UsageError (exit 2) when two [container] sections name one CT (on OpenVZ 7 by its
+// ID and by its name, say): they would take different locks and each undo the other.
+void refuse_sections_of_one_ct(Ctx& ctx);
+
+// Throws UsageError (exit 2) when a configured VIP is in the IP_ADDRESS of a CT that is not
+// configured to serve it (another tenant's address): the ARP guard for it would drop that
+// CT's ARP and cut it off the LAN. For the commands that guard every VIP of the config at
+// once (bootstrap, watch); provision refuses per CT ("VIP held by no other CT").
+void refuse_vips_of_other_cts(Ctx& ctx);
+
 // The container exists on this node.
 Step ct_exists_step(Ctx& ctx, std::shared_ptr<CtView> v);
 // It keeps an address that is no VIP (`address`, or an IP_ADDRESS entry): the director

@@ -20,8 +20,9 @@ enum class Repair { not_running, not_provisioned, done };
 
 // For the hook worker and watch, which act on their own: with the CT's lock held by the
 // caller, the CT's config and state are read afresh (CtView::reread), so a deprovision that
-// ran meanwhile is seen and left alone. A running CT that is still provisioned (every VIP in its
-// IP_ADDRESS) is repaired, after its VIPs are guarded when `guard` is set.
+// ran meanwhile is seen and left alone, and so is one a deprovision left halfway. A running CT
+// that is still provisioned (every VIP in its IP_ADDRESS) is repaired, after its VIPs are
+// guarded when `guard` is set.
 Repair repair_if_provisioned(Ctx& ctx, StepRunner& runner, const std::shared_ptr<CtView>& v,
                              bool guard);
 

@@ -5,14 +5,17 @@
 // subscription (watch_net_events) and deletes a VIP's route on venet, and its proxy entries,
 // as soon as the route is notified; a notification of anything else costs a lookup in the
 // VIP set, no dump (tables are dumped only after subscribing and after an overrun). The wait
-// ends at the next pass's deadline or at once on SIGTERM/SIGINT. The pass takes each running
+// ends at the next pass's deadline or at once on SIGTERM/SIGINT (stop) or SIGHUP (reload; an
+// edited config file is also read again before the next pass). The pass takes each running
 // container's lock and, if it is still provisioned, guards its VIPs and runs the shared repair
 // recipe (steps/repair.hpp).
 #include "vzlvs/commands/watch.hpp"
 
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
 
 #include <chrono>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <optional>
@@ -146,32 +149,78 @@ WatchOptions parse_watch_options(const std::string& interval) {
     return w;
 }
 
+namespace {
+
+// What the node and the config must satisfy before watch acts on it: at its start and at
+// every reload (a config that fails here is not taken).
+void refuse_unwatchable(const Config& cfg, const FlowOptions& opts) {
+    if (owned_vips(cfg).empty())
+        throw UsageError("nothing to watch: " + cfg.source.string() +
+                         " has no [container] section with a service");
+    Seams seams(cfg);
+    refuse_unusable_settings(cfg, opts, seams);
+    Ctx ctx{cfg, opts, seams};
+    refuse_vips_of_the_node(ctx);
+    refuse_sections_of_one_ct(ctx);
+    refuse_vips_of_other_cts(ctx);
+}
+
+// The config file as it is on disk now, to notice an edit without reading it at every wake.
+struct FileStamp {
+    long long mtime_ns = -1, size = -1;
+    unsigned long long inode = 0;
+    bool operator==(const FileStamp& o) const {
+        return mtime_ns == o.mtime_ns && size == o.size && inode == o.inode;
+    }
+};
+FileStamp stamp_of(const std::filesystem::path& path) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) return {};
+    return {static_cast<long long>(st.st_mtim.tv_sec) * 1000000000LL + st.st_mtim.tv_nsec,
+            static_cast<long long>(st.st_size), static_cast<unsigned long long>(st.st_ino)};
+}
+
+}  // namespace
+
 int run_watch(const Config& cfg, const FlowOptions& opts, const WatchOptions& wopts) {
     if (opts.dry_run)
         throw UsageError(
             "watch changes what drifts as it happens; for a read-only look use "
             "`vzlvs check`");
-    const std::vector<OwnedVip> vips = owned_vips(cfg);
-    if (vips.empty())
-        throw UsageError("nothing to watch: " + cfg.source.string() +
-                         " has no [container] section with a service");
     if (wopts.interval.count() <= 0) throw UsageError("--interval must be positive");
-
-    {
-        Seams seams(cfg);
-        refuse_unusable_settings(cfg, opts, seams);
-        Ctx ctx{cfg, opts, seams};
-        refuse_vips_of_the_node(ctx);
-        refuse_sections_of_one_ct(ctx);
-        refuse_vips_of_other_cts(ctx);
-    }
+    refuse_unwatchable(cfg, opts);
     if (!stderr_is_journal()) also_log_to_syslog(*spdlog::default_logger());
     StopSignals stop;
-    Watcher watcher(cfg, opts, stop);
+    // The configuration watch acts on: the file's, read again when it changes or on SIGHUP,
+    // so that watch never reverts what a provision made with the current file. One that does
+    // not load, or does not fit the node, is not taken: watch goes on with the one it has.
+    Config current = cfg;
+    FileStamp stamp = stamp_of(current.source);
+    std::vector<OwnedVip> vips = owned_vips(current);
+    auto watcher = std::make_unique<Watcher>(current, opts, stop);
     spdlog::info(
         "watching {} VIP(s) of {} container(s): leaked routes are removed as they "
         "appear, a full pass runs every {}",
-        vips.size(), cfg.containers.size(), format_duration(wopts.interval));
+        vips.size(), current.containers.size(), format_duration(wopts.interval));
+    auto next_pass = clock::now();
+    auto reload = [&](const char* why) {
+        stamp = stamp_of(current.source);
+        try {
+            Config fresh = load_config(current.source);
+            if (fresh == current) return;
+            refuse_unwatchable(fresh, opts);
+            current = std::move(fresh);
+        } catch (const std::exception& e) {
+            spdlog::error("{} {}: not taken, watch goes on with the configuration it has: {}", why,
+                          current.source.string(), e.what());
+            return;
+        }
+        vips = owned_vips(current);
+        watcher = std::make_unique<Watcher>(current, opts, stop);
+        next_pass = clock::now();  // a pass with what the file says now, at once
+        spdlog::info("configuration reloaded ({} {}): {} VIP(s) of {} container(s)", why,
+                     current.source.string(), vips.size(), current.containers.size());
+    };
 
     bool subscribed_logged = false;
     std::unique_ptr<Netlink> nl;  // kept while it works; remade after an error
@@ -182,16 +231,17 @@ int run_watch(const Config& cfg, const FlowOptions& opts, const WatchOptions& wo
             subscribed_logged = true;
         }
         if (!nl) nl = make_netlink();
-        log_swept(sweep_notified_leaks(*nl, cfg.node.venet, vips, events));
+        log_swept(sweep_notified_leaks(*nl, current.node.venet, vips, events));
         return false;  // never done: only the deadline or a signal ends the wait
     };
 
-    auto next_pass = clock::now();
     while (!stop.requested()) {
+        if (stop.take_reload()) reload("SIGHUP:");
         if (clock::now() >= next_pass) {
-            watcher.pass();
+            if (!(stamp_of(current.source) == stamp)) reload("changed:");
+            watcher->pass();
             next_pass = clock::now() + wopts.interval;
-            continue;  // re-check the signal before waiting
+            continue;  // re-check the signals before waiting
         }
         const auto left = std::chrono::ceil<std::chrono::milliseconds>(next_pass - clock::now());
         try {

@@ -225,6 +225,39 @@ TEST_F(WatchTest, BackendLostByARestartedDirectorIsReregistered) {
     EXPECT_TRUE(registered());
 }
 
+// Issue 27, N6: watch acts on the config file as it is now. An edit is taken before the next
+// pass (and at once on SIGHUP), so a provision made with the new file is never reverted; a
+// file that does not load is not taken, and watch goes on with the one it has.
+TEST_F(WatchTest, AnEditedConfigIsTakenAndABrokenOneIsNot) {
+    auto w = watch("200ms");
+    const std::string original = [&] {
+        std::ifstream in(config_);
+        return std::string(std::istreambuf_iterator<char>(in), {});
+    }();
+    std::ofstream(config_, std::ios::trunc) << original << "weight = 3\n";
+    auto m = w->mark();
+    RunResult p = node_.run({VZLVS_BINARY, "-c", config_, "provision", kCt});
+    EXPECT_GE(w->wait_line("configuration reloaded (changed: " + config_, m), 0) << w->log();
+    // What watch registers now carries the new weight (gorb's scale: x100).
+    m = w->mark();
+    director_.restart();
+    EXPECT_GE(w->wait_line("repaired: ct 101: registered in web: " + kBackend, m), 0) << w->log();
+    std::string body;
+    ASSERT_EQ(director_.call("GET", "/service/web/" + kBackend, {}, &body), 200);
+    EXPECT_EQ(nlohmann::json::parse(body)["options"]["weight"], 300) << body;
+
+    std::ofstream(config_, std::ios::trunc) << original << "future_key = 1\n";
+    m = w->mark();
+    ::kill(w->pid(), SIGHUP);
+    EXPECT_GE(w->wait_line("error: SIGHUP: " + config_ + ": not taken", m), 0) << w->log();
+    // Still running, still at weight 3: the destructor stops it and expects exit 0.
+    m = w->mark();
+    director_.restart();
+    EXPECT_GE(w->wait_line("repaired: ct 101: registered in web: " + kBackend, m), 0) << w->log();
+    ASSERT_EQ(director_.call("GET", "/service/web/" + kBackend, {}, &body), 200);
+    EXPECT_EQ(nlohmann::json::parse(body)["options"]["weight"], 300) << body;
+}
+
 // Converged: passes find nothing to do and call nothing that changes a container.
 TEST_F(WatchTest, ConvergedNodeIsLeftAlone) {
     const auto before = node_.mutating_calls().size();

@@ -191,6 +191,8 @@ class WatchProcess {
         return exit_code_;
     }
 
+    pid_t pid() const { return pid_; }  // `ip netns exec` execs vzlvs: the pid is watch's
+
     // Index of the next line to be read: wait_line(..., mark()) only sees what comes after.
     std::size_t mark() {
         std::lock_guard<std::mutex> l(mu_);

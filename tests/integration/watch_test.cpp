@@ -368,6 +368,7 @@ TEST(WatchUnit, RendersTheSystemdUnit) {
               std::string::npos)
         << unit;
     EXPECT_NE(unit.find("Restart=on-failure\n"), std::string::npos);
+    EXPECT_NE(unit.find("ExecReload=/bin/kill -HUP $MAINPID\n"), std::string::npos);
     EXPECT_NE(unit.find("After=vz.service network-online.target\n"), std::string::npos);
     EXPECT_NE(render_watch_unit("/opt/vzlvs/bin/vzlvs", "/etc/vzlvs/edge-1.conf")
                   .find("ExecStart=/opt/vzlvs/bin/vzlvs -c /etc/vzlvs/edge-1.conf watch\n"),

@@ -10,12 +10,14 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <boost/asio.hpp>
 #include <boost/process.hpp>
 #include <boost/process/extend.hpp>
 #include <cerrno>
 #include <cstring>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "vzlvs/base/shell.hpp"
@@ -39,6 +41,37 @@ void ignore_sigpipe_once() {
         }
     });
 }
+
+// The process groups of the children that end with vzlvs, while they run: a fixed table of
+// lock-free atomics, so that a signal handler can read it. 0 is a free slot.
+constexpr std::size_t kEndingSlots = 64;
+std::atomic<pid_t> g_ending[kEndingSlots];
+// Set once they were killed: vzlvs is stopping, and starts no more of them.
+std::atomic<bool> g_ended{false};
+static_assert(std::atomic<pid_t>::is_always_lock_free, "a signal handler reads the table");
+
+// Holds one slot for a running child; more than the table holds go unregistered (each still
+// ends at its own timeout).
+class EndingSlot {
+  public:
+    explicit EndingSlot(pid_t pgid) {
+        for (auto& s : g_ending) {
+            pid_t free = 0;
+            if (s.compare_exchange_strong(free, pgid)) {
+                slot_ = &s;
+                return;
+            }
+        }
+    }
+    ~EndingSlot() {
+        if (slot_) slot_->store(0);
+    }
+    EndingSlot(const EndingSlot&) = delete;
+    EndingSlot& operator=(const EndingSlot&) = delete;
+
+  private:
+    std::atomic<pid_t>* slot_ = nullptr;
+};
 
 // Runs in the forked child: only async-signal-safe calls.
 void prepare_child() {
@@ -133,6 +166,8 @@ class BoostProcessRunner : public ProcessRunner {
   public:
     RunResult run(const std::vector<std::string>& argv, const RunOptions& opts) override {
         if (argv.empty()) throw ProgramNotFound("cannot run an empty command (argv is empty)");
+        if (opts.ends_with_vzlvs && g_ended)
+            throw Error("not started, vzlvs is stopping: " + describe_argv(argv));
         const std::string exe = resolve_program(argv[0], opts);
         const std::vector<std::string> args(argv.begin() + 1, argv.end());
 
@@ -175,6 +210,12 @@ class BoostProcessRunner : public ProcessRunner {
             pid = child.id();
             // We reap it ourselves; a detached child's destructor does not touch the pid.
             child.detach();
+        }
+        // Until it is reaped below, its pid pins its group id: a kill cannot hit another group.
+        std::optional<EndingSlot> ending;
+        if (opts.ends_with_vzlvs) {
+            ending.emplace(pid);
+            if (g_ended) kill(-pid, SIGKILL);  // the stop came while it was being started
         }
 
         // Both pipes are read to EOF at once: reading one while the child blocks writing the
@@ -251,6 +292,14 @@ class BoostProcessRunner : public ProcessRunner {
 };
 
 }  // namespace
+
+void kill_children_ending_with_vzlvs() {
+    g_ended = true;
+    for (auto& s : g_ending) {
+        const pid_t pgid = s.load();
+        if (pgid > 0) kill(-pgid, SIGKILL);
+    }
+}
 
 std::unique_ptr<ProcessRunner> make_process_runner() {
     ignore_sigpipe_once();

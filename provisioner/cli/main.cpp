@@ -10,6 +10,7 @@
 
 #include "cli/version.hpp"
 #include "vzlvs/base/error.hpp"
+#include "vzlvs/base/signals.hpp"
 #include "vzlvs/commands/hook.hpp"
 #include "vzlvs/commands/run.hpp"
 #include "vzlvs/commands/watch.hpp"
@@ -154,6 +155,7 @@ int main(int argc, char** argv) {
         if (*watch) return run_watch(cfg, opts, parse_watch_options(a.interval));
 
         if (*probe) a.ctids = {a.probe_ctid};
+        end_children_with_vzlvs_on_signals();
         std::string name = app.get_subcommands().front()->get_name();
         Report report = run_command(cfg, opts, name, a.ctids);
         return print_report(report, name, a);

@@ -1,12 +1,13 @@
 // `vzlvs watch`: the mount hook's worker made permanent (docs/commands/watch.md).
 //
-// One thread, one loop (a pass reads the CTs' in-CT state ahead on threads of its own,
-// CtNet::read_ahead). Between periodic passes it waits on a route/neighbour netlink
-// subscription (watch_net_events) and deletes a VIP's route on venet, and its proxy entries,
-// as soon as the route is notified; a notification of anything else costs a lookup in the
-// VIP set, no dump (tables are dumped only after subscribing and after an overrun). The wait
-// ends at the next pass's deadline or at once on SIGTERM/SIGINT (stop) or SIGHUP (reload; an
-// edited config file is also read again before the next pass). The pass takes each running
+// Two threads. The periodic passes run on the main one (a pass reads the CTs' in-CT state
+// ahead on threads of its own, CtNet::read_ahead); between them it waits for the next pass's
+// deadline, SIGTERM/SIGINT (stop) or SIGHUP (reload; an edited config file is also read again
+// before the next pass). From the first pass on, a sweeper thread waits on a route/neighbour
+// netlink subscription (watch_net_events) and deletes a VIP's route on venet, and its proxy
+// entries, as soon as the route is notified, whatever a pass is waiting on; a notification of
+// anything else costs a lookup in the VIP set, no dump (tables are dumped only after
+// subscribing and after an overrun). The pass takes each running
 // container's lock and, if it is still provisioned, guards its VIPs and runs the shared repair
 // recipe (steps/repair.hpp).
 #include "vzlvs/commands/watch.hpp"
@@ -18,8 +19,10 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "commands/log_lines.hpp"
@@ -222,39 +225,65 @@ int run_watch(const Config& cfg, const FlowOptions& opts, const WatchOptions& wo
                      current.source.string(), vips.size(), current.containers.size());
     };
 
-    bool subscribed_logged = false;
-    std::unique_ptr<Netlink> nl;  // kept while it works; remade after an error
-    auto on_event = [&](const NetEvents& events) {
-        if (!subscribed_logged) {
-            // Only now is the subscription live: from here on nothing is missed.
-            spdlog::info("subscribed to route and neighbour events");
-            subscribed_logged = true;
-        }
-        if (!nl) nl = make_netlink();
-        log_swept(sweep_notified_leaks(*nl, current.node.venet, vips, events));
-        return false;  // never done: only the deadline or a signal ends the wait
+    // The leak sweep, from the first pass on, on a thread of its own: a pass that waits on a
+    // container (a command stuck inside it) never holds up the deletion of a leaked route.
+    std::mutex swept_mutex;  // `vips` and the venet name, which a reload replaces
+    std::thread sweeper;
+    auto start_sweeper = [&] {
+        sweeper = std::thread([&] {
+            bool subscribed_logged = false;
+            std::unique_ptr<Netlink> nl;  // kept while it works; remade after an error
+            auto on_event = [&](const NetEvents& events) {
+                if (!subscribed_logged) {
+                    // Only now is the subscription live: from here on nothing is missed.
+                    spdlog::info("subscribed to route and neighbour events");
+                    subscribed_logged = true;
+                }
+                if (!nl) nl = make_netlink();
+                std::vector<OwnedVip> now;
+                std::string venet;
+                {
+                    std::lock_guard<std::mutex> l(swept_mutex);
+                    now = vips;
+                    venet = current.node.venet;
+                }
+                log_swept(sweep_notified_leaks(*nl, venet, now, events));
+                return false;  // never done: only the deadline or a stop ends the wait
+            };
+            while (!stop.requested()) {
+                try {
+                    // A new subscription per interval: its initial dump catches anything an
+                    // error made it miss, and an overrun inside it is resolved by a re-dump.
+                    watch_net_events("", wopts.interval, on_event, stop.fd());
+                } catch (const std::exception& e) {
+                    nl.reset();
+                    spdlog::error(
+                        "route watch failed: {}; leaked routes are removed at the next pass",
+                        e.what());
+                    stop.wait_until(clock::now() + wopts.interval);
+                }
+            }
+        });
     };
 
     while (!stop.requested()) {
-        if (stop.take_reload()) reload("SIGHUP:");
+        if (stop.take_reload()) {
+            std::lock_guard<std::mutex> l(swept_mutex);
+            reload("SIGHUP:");
+        }
         if (clock::now() >= next_pass) {
-            if (!(stamp_of(current.source) == stamp)) reload("changed:");
+            if (!(stamp_of(current.source) == stamp)) {
+                std::lock_guard<std::mutex> l(swept_mutex);
+                reload("changed:");
+            }
             watcher->pass();
             next_pass = clock::now() + wopts.interval;
+            if (!sweeper.joinable()) start_sweeper();
             continue;  // re-check the signals before waiting
         }
-        const auto left = std::chrono::ceil<std::chrono::milliseconds>(next_pass - clock::now());
-        try {
-            // A new subscription per interval: its initial dump also catches what appeared
-            // during the pass, and an overrun inside it is resolved by a re-dump.
-            watch_net_events("", left, on_event, stop.fd());
-        } catch (const std::exception& e) {
-            nl.reset();
-            spdlog::error("route watch failed: {}; leaked routes are removed at the next pass",
-                          e.what());
-            stop.wait_until(next_pass);
-        }
+        stop.wait_until(next_pass);
     }
+    if (sweeper.joinable()) sweeper.join();
     spdlog::info("stopped ({})", stop.name());
     return 0;
 }

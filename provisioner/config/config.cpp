@@ -187,4 +187,9 @@ std::vector<ConfigProblem> Problems::sorted() const {
 }
 
 }  // namespace config_detail
+std::string backend_id_text(const std::string& node, const std::string& ctid,
+                            const std::string& service) {
+    return node + "-" + ctid + "-" + service;
+}
+
 }  // namespace vzlvs

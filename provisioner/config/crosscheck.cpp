@@ -68,11 +68,36 @@ void shared_vips_and_addresses(const RawConfig& raw, const Config& cfg, Problems
     }
 }
 
+// '-' may occur in a node name, a CT ID and a service name alike, so two (CT, service) pairs
+// can spell one backend ID ("shop" serving "db-main", "shop-db" serving "main"): the director
+// would hold one backend for both, and each registration would replace the other's.
+void colliding_backend_ids(const RawConfig& raw, const Config& cfg, Problems& problems) {
+    std::map<std::string, std::string> pair_of;  // backend ID → "CT x, service y"
+    for (const auto& s : raw.sections) {
+        if (s.kind != "container") continue;
+        const ContainerConfig* ct = cfg.container(s.arg);
+        if (!ct) continue;
+        for (const auto& service : ct->services) {
+            const std::string id = backend_id_text(cfg.node.name, ct->ctid, service);
+            const std::string pair = "CT " + ct->ctid + ", service " + service;
+            auto [first, inserted] = pair_of.emplace(id, pair);
+            if (inserted || first->second == pair)
+                continue;  // a service listed twice: its own
+                           // problem
+            problems.add(s.line_of("services"), s.label(), "services",
+                         pair + " and " + first->second + " are both backend " + id +
+                             " at the director (<node>-<ctid>-<service>): rename a service or "
+                             "the container section so that the two differ");
+        }
+    }
+}
+
 }  // namespace
 
 void cross_check(const RawConfig& raw, const Config& cfg, Problems& problems) {
     duplicate_virtual_services(raw, cfg, problems);
     shared_vips_and_addresses(raw, cfg, problems);
+    colliding_backend_ids(raw, cfg, problems);
 }
 
 }  // namespace vzlvs::config_detail

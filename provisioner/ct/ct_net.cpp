@@ -118,11 +118,11 @@ CtNetState ExecCtNet::run(const std::string& action, const std::string& ctid,
     argv.insert(argv.end(), vips.begin(), vips.end());
     RunResult r = containers_.exec(ctid, argv);
     if (r.timed_out)
-        throw Error("in CT " + ctid + ": ct-net " + action + " timed out",
-                    "find what keeps CT " + ctid +
-                        " from answering (a hung sh or ip in it, a FIFO where a file belongs), "
-                        "then run vzlvs check " +
-                        ctid + " again");
+        throw TimedOut("in CT " + ctid + ": ct-net " + action + " timed out",
+                       "find what keeps CT " + ctid +
+                           " from answering (a hung sh or ip in it, a FIFO where a file belongs), "
+                           "then run vzlvs check " +
+                           ctid + " again");
     if (r.truncated)
         throw Error("in CT " + ctid + ": ct-net " + action + " printed more than " +
                     std::to_string(kCtNetOutputMax) +

@@ -272,6 +272,7 @@ RunResult Vzctl::exec(const std::string& ctid, const std::vector<std::string>& a
     opts.timeout = setup_.timeouts.exec;
     opts.input = input;
     opts.max_output = setup_.exec_output_max;
+    opts.ends_with_vzlvs = true;  // a command in a CT may hang: it must not outlive vzlvs
     try {
         return runner_.run(full, opts);
     } catch (const ProgramNotFound& e) {

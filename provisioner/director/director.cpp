@@ -51,7 +51,7 @@ void validate_director_id(const std::string& what, const std::string& id) {
 
 std::string backend_id(const std::string& node, const std::string& ctid,
                        const std::string& service) {
-    std::string id = node + "-" + ctid + "-" + service;
+    std::string id = backend_id_text(node, ctid, service);
     validate_director_id("backend ID", id);
     return id;
 }

@@ -37,7 +37,15 @@ const CtStatus& CtView::status() {
 }
 
 const CtNetState& CtView::net() {
-    if (!net_) net_ = ctx_.seams.ct_net().observe(ct.ctid, vips);
+    if (stuck_) std::rethrow_exception(stuck_);
+    if (!net_) {
+        try {
+            net_ = ctx_.seams.ct_net().observe(ct.ctid, vips);
+        } catch (const TimedOut&) {
+            stuck_ = std::current_exception();
+            throw;
+        }
+    }
     return *net_;
 }
 

@@ -24,6 +24,9 @@
 #include <thread>
 #include <vector>
 
+#include "support/standin.hpp"
+#include "vzlvs/net/netlink.hpp"
+
 namespace vzlvs::test {
 
 using namespace std::chrono_literals;

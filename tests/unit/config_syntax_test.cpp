@@ -200,6 +200,22 @@ TEST(ConfigCrossChecks, ContainerAddressMustNotBeAVipOrShared) {
     EXPECT_NE(shared.message.find("also the address of container 101"), std::string::npos);
 }
 
+// Issue 27, N4: '-' may be in every part of <node>-<ctid>-<service>, so two pairs can spell one
+// backend ID; within a node that is refused with both pairs named.
+TEST(ConfigCrossChecks, TwoPairsThatSpellOneBackendIdAreRefused) {
+    const ConfigProblem p = problem_of(
+        "[node]\nname = n\nopenvz = 7\n"
+        "[service db-main]\nvip = 192.0.2.10\nport = 80\n"
+        "[service main]\nvip = 192.0.2.11\nport = 80\n"
+        "[container shop]\nservices = db-main\n"
+        "[container shop-db]\nservices = main\n");
+    EXPECT_EQ(p.section, "container shop-db");
+    EXPECT_EQ(p.key, "services");
+    EXPECT_THAT(p.message,
+                testing::HasSubstr("CT shop-db, service main and CT shop, service db-main are "
+                                   "both backend n-shop-db-main at the director"));
+}
+
 TEST(ConfigCrossChecks, UnusedServiceIsAllowed) {
     EXPECT_NO_THROW(parse_config("[service spare]\nvip = 192.0.2.99\nport = 8080\n", "t"));
 }

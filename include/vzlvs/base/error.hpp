@@ -29,6 +29,13 @@ class Error : public std::runtime_error {
     std::string fix_;
 };
 
+// Something did not answer in time (a command inside a container): asking again within the
+// same run would only wait as long again.
+class TimedOut : public Error {
+  public:
+    using Error::Error;
+};
+
 // Bad user input (config file or command line). Always raised before any change.
 class UsageError : public Error {
   public:

@@ -20,6 +20,10 @@ struct RunOptions {
     // Bytes kept of stdout and of stderr each. A child that writes more is killed (its whole
     // process group) and RunResult::truncated is set: output is never an unbounded buffer.
     std::size_t max_output = 16 * 1024 * 1024;
+    // The child's process group is killed when vzlvs is stopped by a signal
+    // (kill_children_ending_with_vzlvs): for what may hang and must not outlive the run that
+    // asked for it, a command inside a container. vzctl's own changes are left to finish.
+    bool ends_with_vzlvs = false;
 };
 
 struct RunResult {
@@ -47,6 +51,11 @@ class ProcessRunner {
 };
 
 std::unique_ptr<ProcessRunner> make_process_runner();
+
+// SIGKILL to the process group of every child running now with RunOptions::ends_with_vzlvs;
+// from then on no such child is started (run() throws Error). Async-signal-safe: for the
+// handlers of the signals that stop vzlvs (base/signals.hpp).
+void kill_children_ending_with_vzlvs();
 
 // "a b 'c d'" — for messages and logs only, never executed.
 std::string describe_argv(const std::vector<std::string>& argv);

@@ -1,7 +1,6 @@
-// SIGTERM/SIGINT (stop) and SIGHUP (reload) as a readable fd: a self-pipe whose read end
-// wakes every wait of a loop at once. Handlers (not a blocked mask + signalfd) so that child
+// Signals as a loop sees them. Handlers (not a blocked mask + signalfd), so that child
 // processes start with default dispositions and nothing depends on which thread the signal is
-// delivered to.
+// delivered to; each wakes its loop through a self-pipe.
 #pragma once
 
 #include <signal.h>
@@ -10,6 +9,14 @@
 
 namespace vzlvs {
 
+// For a one-shot command: SIGTERM, SIGINT and SIGHUP end vzlvs as they would anyway, after
+// killing the children that end with it (RunOptions::ends_with_vzlvs), so that a command
+// stuck in a container does not run on, orphaned.
+void end_children_with_vzlvs_on_signals();
+
+// For a long-running command: SIGTERM/SIGINT stop it (and the children that end with vzlvs are
+// killed at once, so a stop is never held up by a command stuck in a container); SIGHUP asks
+// it to reload. Every wait on fd() ends at a stop; wait_until() ends at either.
 class StopSignals {
   public:
     StopSignals();   // installs the handlers; one instance at a time
@@ -17,18 +24,18 @@ class StopSignals {
     StopSignals(const StopSignals&) = delete;
     StopSignals& operator=(const StopSignals&) = delete;
 
-    int fd() const { return read_; }  // readable once a stop or reload signal arrived
+    int fd() const { return read_; }  // readable once a stop signal arrived
     bool requested() const;
     const char* name() const;  // "SIGTERM" or "SIGINT"
-    // Whether a SIGHUP came since the last call; taking it drains the pipe, so that waits
-    // block again (a stop is kept: requested() reads its own flag).
+    // Whether a SIGHUP came since the last call.
     bool take_reload();
 
-    // Waits until `until` or a stop signal, whichever is first.
+    // Waits until `until`, a stop signal or a reload signal, whichever is first.
     void wait_until(std::chrono::steady_clock::time_point until) const;
 
   private:
-    int read_ = -1, write_ = -1;
+    int read_ = -1, write_ = -1;                // the stop pipe
+    int reload_read_ = -1, reload_write_ = -1;  // the reload pipe
     struct sigaction old_term_ {
     }, old_int_{}, old_hup_{};
 };

@@ -139,6 +139,13 @@ class ConfigError : public UsageError {
 Config load_config(const std::filesystem::path& path);
 Config parse_config(const std::string& text, const std::string& source_name);
 
+// "<node>-<ctid>-<service>": how a backend is named at the director. One home for the form;
+// the director layer checks the result is a valid ID (director/director.hpp backend_id).
+// Unique within a node's config (the cross-checks refuse two pairs that spell one ID); across
+// nodes, only when no node's name and CT IDs can spell another's (docs/director-api.md).
+std::string backend_id_text(const std::string& node, const std::string& ctid,
+                            const std::string& service);
+
 // The effective configuration, every default filled in, as INI that load_config accepts.
 std::string render_config(const Config& cfg);
 

@@ -3,6 +3,7 @@
 // and its in-CT state once.
 #pragma once
 
+#include <exception>
 #include <optional>
 #include <string>
 #include <vector>
@@ -20,7 +21,9 @@ class CtView {
     const CtConfig& conf();      // the CT's config, read from its files
     const std::string& vz_id();  // the ID vzctl knows it by (a CT name resolved), cached
     const CtStatus& status();    // from the container manager
-    const CtNetState& net();     // in-CT observation; requires running
+    // In-CT observation; requires running. One that timed out is not made again for this view
+    // (one run, one watch pass): each later call throws the same TimedOut at once.
+    const CtNetState& net();
     // A step changed the container: what it and the node showed may differ now.
     void changed();
     // Another process may have changed the container (read again under its lock): its own
@@ -37,6 +40,7 @@ class CtView {
     std::optional<CtStatus> status_;
     std::optional<std::string> vz_id_;
     std::optional<CtNetState> net_;
+    std::exception_ptr stuck_;  // the in-CT observation that timed out
 };
 
 }  // namespace vzlvs

@@ -4,6 +4,7 @@
 #include <memory>
 #include <sstream>
 
+#include "vzlvs/base/addr.hpp"
 #include "vzlvs/base/files.hpp"
 #include "vzlvs/base/strings.hpp"
 #include "vzlvs/net/desired_sysctls.hpp"
@@ -221,6 +222,37 @@ Step proxy_arp_step(Ctx& ctx) {
             }};
 }
 
+// A VIP that is the network or broadcast address of an uplink's subnet is one the LAN will not
+// treat as a host's (a broadcast is answered by everyone, a network address by no one); it is
+// legal in a wider subnet elsewhere, so it is a warning.
+Step vip_addresses_step(Ctx& ctx) {
+    return {"node", "VIPs are host IPs",
+            "use a VIP that is neither the network nor the broadcast address of the LAN", [&ctx]() {
+                std::vector<std::string> odd;
+                for (const auto& dev : uplinks(ctx))
+                    for (const auto& cidr : ctx.seams.netlink().addresses(dev)) {
+                        const auto net = parse_ipv4_prefix(cidr);
+                        if (!net || net->len >= 31) continue;  // /31 and /32 have neither
+                        const uint32_t mask = net->len ? ~0u << (32 - net->len) : 0;
+                        const uint32_t first = net->addr & mask, last = first | ~mask;
+                        const std::string subnet =
+                            format_ipv4(first) + "/" + std::to_string(net->len);
+                        for (const auto& vip : ctx.cfg.all_vips()) {
+                            const uint32_t v = *parse_ipv4(vip);
+                            if (v == first)
+                                odd.push_back(vip + " is the network address of " + dev + "'s " +
+                                              subnet);
+                            if (v == last)
+                                odd.push_back(vip + " is the broadcast address of " + dev + "'s " +
+                                              subnet);
+                        }
+                    }
+                if (odd.empty())
+                    return Observation::holds("none is a network or broadcast address there");
+                return Observation::warn(join(odd, "; "));
+            }};
+}
+
 }  // namespace
 
 std::vector<Step> node_steps(Ctx& ctx) {
@@ -238,6 +270,7 @@ std::vector<Step> node_steps(Ctx& ctx) {
     steps.push_back(forwarding_step(ctx));
     steps.push_back(arp_guard_step(ctx, cfg.all_vips()));
     steps.push_back(proxy_arp_step(ctx));
+    steps.push_back(vip_addresses_step(ctx));
     return steps;
 }
 

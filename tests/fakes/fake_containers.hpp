@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <set>
 
 #include "fakes/events.hpp"
 #include "fakes/fake_netlink.hpp"
@@ -155,7 +156,14 @@ class FakeCtNet : public CtNet {
   public:
     FakeCtNet(Events& events, FakeContainers& cts) : events_(events), cts_(cts) {}
 
+    // CTs whose in-CT reads time out, as one whose `ip` hangs does; each read is counted.
+    std::set<std::string> stuck;
+    std::map<std::string, int> observed;
+
     CtNetState observe(const std::string& ctid, const std::vector<std::string>&) override {
+        ++observed[ctid];
+        if (stuck.count(ctid))
+            throw TimedOut("in CT " + ctid + ": ct-net observe timed out", "find what hangs");
         return running(ctid).inside;
     }
     CtNetState apply(const std::string& ctid, const std::vector<std::string>& vips) override {

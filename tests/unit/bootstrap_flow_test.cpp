@@ -80,5 +80,21 @@ TEST(BootstrapFlow, WithoutSystemdAndWithSysconfigModulesItPersistsIpipThere) {
     EXPECT_FALSE(read_file(n.dir() / "modules-load.d" / "vzlvs.conf"));
 }
 
+// Issue 27: a VIP that is the network or broadcast address of an uplink's subnet is named, as
+// a warning (it may be a host address in a wider subnet elsewhere).
+TEST(BootstrapFlow, AVipThatIsTheLansBroadcastAddressIsAWarning) {
+    FakeNode n("\n[service bc]\nvip = 198.51.100.255\nport = 80\n[container 103]\nservices = bc\n");
+    n.containers.cts["103"].ips = {"198.51.100.103"};
+    n.netlink.addr_table["eth0"] = {"198.51.100.2/24"};
+    Report r = n.run("bootstrap");
+    const Outcome* o = find(r, "node", "VIPs are host IPs");
+    ASSERT_NE(o, nullptr);
+    EXPECT_EQ(o->status, Status::warning);
+    EXPECT_EQ(o->detail, "198.51.100.255 is the broadcast address of eth0's 198.51.100.0/24");
+    n.netlink.addr_table["eth0"] = {"198.51.100.2/23"};
+    r = n.run("check");
+    EXPECT_EQ(find(r, "node", "VIPs are host IPs")->status, Status::ok);
+}
+
 }  // namespace
 }  // namespace vzlvs

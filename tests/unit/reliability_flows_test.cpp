@@ -217,5 +217,24 @@ TEST(ReliabilityFlows, AHalfDoneDeprovisionIsNotReversedBehindTheOperatorsBack) 
     EXPECT_EQ(fakes::find(check, "ct 101", "no deprovision half done")->status, Status::ok);
 }
 
+// Issue 27, N2: a CT whose in-CT read times out is read once per run, not once per step (each
+// read waits out its timeout), and its steps name the timeout's own fix.
+TEST(ReliabilityFlows, AStuckContainerIsReadOncePerRun) {
+    FakeNode n("restart = auto");
+    ASSERT_EQ(failures(n.run("provision")), "");
+    n.ct_net.stuck = {"101"};
+    n.ct_net.observed.clear();
+    Report check = n.run("check");
+    EXPECT_EQ(n.ct_net.observed["101"], 1);
+    EXPECT_EQ(n.ct_net.observed["102"], 1);
+    const Outcome* inside = fakes::find(check, "ct 101", "tunl0 + VIP + rp_filter in CT");
+    ASSERT_NE(inside, nullptr);
+    EXPECT_EQ(inside->status, Status::failed);
+    EXPECT_EQ(inside->fix, "find what hangs");
+    n.ct_net.observed.clear();
+    n.run("provision");
+    EXPECT_EQ(n.ct_net.observed["101"], 1);
+}
+
 }  // namespace
 }  // namespace vzlvs

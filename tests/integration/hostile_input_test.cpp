@@ -49,5 +49,40 @@ TEST(Reliability, AFifoInPlaceOfAHookScriptIsRefusedNotWaitedOn) {
     }
 }
 
+// N7: a command that guards every VIP of the config at once refuses a VIP that is another
+// tenant's address, before anything is changed: the guard would cut that CT off the LAN.
+TEST(Reliability, BootstrapRefusesAVipThatIsAnotherContainersAddress) {
+    VzlvsNode n;
+    n.create_ct("101", "198.51.100.101", true);
+    n.create_ct("103", "192.0.2.53", true);  // dns's VIP, as an unmanaged CT's own address
+    n.write_config(VzlvsNode::standard_body());
+    NodeSnapshot before = n.snapshot();
+    CliResult r = n.cli({"bootstrap"});
+    EXPECT_EQ(r.exit_code(), 2) << r.describe();
+    EXPECT_THAT(r.run.err,
+                HasSubstr("VIP 192.0.2.53 (service dns) is in the IP_ADDRESS of CT 103"));
+    EXPECT_EQ(before.diff(n.snapshot()), "");
+}
+
+// N5: two sections for one OpenVZ 7 CT, by its name and by its ID, are refused before anything
+// is changed.
+TEST(Reliability, TwoSectionsForOneContainerAreRefused) {
+    if (!StandinNode::openvz7()) GTEST_SKIP() << "the vzctl 4 stand-in has no --name";
+    VzlvsNode n;
+    ASSERT_TRUE(n.standin()
+                    .vzctl_run({"create", "101", "--ipadd", "198.51.100.101", "--name", "web1"})
+                    .ok());
+    n.write_config(
+        VzlvsNode::standard_body() +
+        "[service web2]\nvip = 192.0.2.11\nport = 80\n[container web1]\nservices = web2\n");
+    NodeSnapshot before = n.snapshot();
+    for (const std::string command : {"provision", "check"}) {
+        CliResult r = n.cli({command});
+        EXPECT_EQ(r.exit_code(), 2) << r.describe();
+        EXPECT_THAT(r.run.err, HasSubstr("[container 101] and [container web1] are one container"));
+    }
+    EXPECT_EQ(before.diff(n.snapshot()), "");
+}
+
 }  // namespace
 }  // namespace vzlvs::test

@@ -338,5 +338,38 @@ TEST(Hook, RefusesAStartItCannotGuard) {
     EXPECT_FALSE(n.exists(n.worker_lock("102")));
 }
 
+// Issue 27, N1: a deprovision that fails after the backend left the director is not reversed
+// by the mount hook's worker at the next start: the backend stays out, check says why, and
+// running deprovision again finishes it.
+TEST(ProvisionErrors, ADeprovisionThatFailsHalfwayIsNotReversedAtTheNextStart) {
+    VzlvsNode n;
+    n.create_standard_cts();
+    ConfigOptions opts;
+    opts.vzctl = install_faulty_vzctl(n);
+    n.write_config(VzlvsNode::standard_body(), opts);
+    ASSERT_EQ(n.cli({"bootstrap"}).unexpected_failures({bootstrap_ipip_failure()}), "");
+    ASSERT_EQ(n.cli({"provision"}).unexpected_failures({ct_ipip_failure("101")}), "");
+    n.wait_for_workers();
+    const std::string fault = n.root() + "/fault";
+    write(fault, "--ipdel\t3\tbefore\tUnable to del IP: system error\n");
+    CliResult d = n.cli({"deprovision", "101"});
+    EXPECT_EQ(d.exit_code(), 1) << d.describe();
+    auto backends = [&] { return (*n.director().get("/service/web"))["backends"].size(); };
+    EXPECT_EQ(backends(), 0u);
+
+    write(fault, "");
+    ASSERT_TRUE(n.standin().vzctl_run({"restart", "101"}).ok());
+    ASSERT_TRUE(n.wait_for_worker("101"));
+    EXPECT_EQ(backends(), 0u) << "the worker put back what deprovision took out";
+    CliResult c = n.cli({"check", "101"});
+    auto half = c.outcome("ct 101", "no deprovision half done");
+    ASSERT_TRUE(half.has_value()) << c.describe();
+    EXPECT_EQ((*half)["status"], "failed");
+
+    CliResult again = n.cli({"deprovision", "101"});
+    EXPECT_EQ(again.summary("failed"), 0) << again.describe();
+    EXPECT_FALSE(n.exists(n.state_dir() + "/deprovisioning/101"));
+}
+
 }  // namespace
 }  // namespace vzlvs::test

@@ -159,12 +159,17 @@ std::string install_faulty_vzctl(VzlvsNode& n) {
     return path;
 }
 
-TEST(ProvisionErrors, VzctlFailureAtEachStepIsExplainedAndLeavesNoRoute) {
-    VzlvsNode n;
+// The standard CTs and config, with vzlvs calling the faulty vzctl.
+void use_faulty_vzctl(VzlvsNode& n) {
     n.create_standard_cts();
     ConfigOptions opts;
     opts.vzctl = install_faulty_vzctl(n);
     n.write_config(VzlvsNode::standard_body(), opts);
+}
+
+TEST(ProvisionErrors, VzctlFailureAtEachStepIsExplainedAndLeavesNoRoute) {
+    VzlvsNode n;
+    use_faulty_vzctl(n);
     const std::string fault = n.root() + "/fault";
 
     struct Case {
@@ -343,10 +348,7 @@ TEST(Hook, RefusesAStartItCannotGuard) {
 // running deprovision again finishes it.
 TEST(ProvisionErrors, ADeprovisionThatFailsHalfwayIsNotReversedAtTheNextStart) {
     VzlvsNode n;
-    n.create_standard_cts();
-    ConfigOptions opts;
-    opts.vzctl = install_faulty_vzctl(n);
-    n.write_config(VzlvsNode::standard_body(), opts);
+    use_faulty_vzctl(n);
     ASSERT_EQ(n.cli({"bootstrap"}).unexpected_failures({bootstrap_ipip_failure()}), "");
     ASSERT_EQ(n.cli({"provision"}).unexpected_failures({ct_ipip_failure("101")}), "");
     n.wait_for_workers();

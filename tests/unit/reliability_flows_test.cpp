@@ -19,6 +19,17 @@ using fakes::failures;
 using fakes::FakeNode;
 using testing::HasSubstr;
 
+// What the hook worker (guard = false) or a watch pass (true) does for one CT on its own.
+Repair repair_on_its_own(FakeNode& n, const std::string& ctid, bool guard) {
+    FlowOptions o;
+    Seams seams = n.seams();
+    Ctx ctx{n.config(), o, seams};
+    auto v = std::make_shared<CtView>(ctx, *n.config().container(ctid));
+    Report report;
+    StepRunner runner(report, false);
+    return repair_if_provisioned(ctx, runner, v, guard);
+}
+
 std::string usage_error(FakeNode& n, const std::string& command) {
     try {
         n.run(command);
@@ -97,13 +108,7 @@ TEST(ReliabilityFlows, DeprovisionIsNotUndoneByAWorkerOrPassThatWaitedForTheLock
         ASSERT_EQ(failures(n.run("deprovision", {"101"})), "");
         n.events.log.clear();
 
-        FlowOptions o;
-        Seams seams = n.seams();
-        Ctx ctx{n.config(), o, seams};
-        auto v = std::make_shared<CtView>(ctx, *n.config().container("101"));
-        Report report;
-        StepRunner runner(report, false);
-        EXPECT_EQ(repair_if_provisioned(ctx, runner, v, guard), Repair::not_provisioned);
+        EXPECT_EQ(repair_on_its_own(n, "101", guard), Repair::not_provisioned);
         EXPECT_TRUE(n.events.log.empty()) << n.events.log.front();
         EXPECT_EQ(n.director.backends.count("fake-101-web"), 0u);
         EXPECT_EQ(n.guard.state.vips.count("192.0.2.10"), 0u);
@@ -192,13 +197,7 @@ TEST(ReliabilityFlows, AHalfDoneDeprovisionIsNotReversedBehindTheOperatorsBack) 
 
     for (const bool guard : {false, true}) {
         SCOPED_TRACE(guard ? "watch pass" : "hook worker");
-        FlowOptions o;
-        Seams seams = n.seams();
-        Ctx ctx{n.config(), o, seams};
-        auto v = std::make_shared<CtView>(ctx, *n.config().container("101"));
-        Report report;
-        StepRunner runner(report, false);
-        EXPECT_EQ(repair_if_provisioned(ctx, runner, v, guard), Repair::not_provisioned);
+        EXPECT_EQ(repair_on_its_own(n, "101", guard), Repair::not_provisioned);
     }
     EXPECT_EQ(n.director.backends.count("fake-101-web"), 0u);
     EXPECT_FALSE(n.containers.cts["101"].inside.has_addr("192.0.2.10"));

@@ -84,5 +84,21 @@ TEST(Reliability, TwoSectionsForOneContainerAreRefused) {
     EXPECT_EQ(before.diff(n.snapshot()), "");
 }
 
+// N4: two (CT, service) pairs of one node that would be one backend at the director are
+// refused before anything is changed, both named.
+TEST(Reliability, TwoPairsThatSpellOneBackendIdAreRefused) {
+    VzlvsNode n;
+    n.write_config(
+        "[service db-main]\nvip = 192.0.2.10\nport = 80\n"
+        "[service main]\nvip = 192.0.2.11\nport = 80\n"
+        "[container shop]\nservices = db-main\n"
+        "[container shop-db]\nservices = main\n");
+    NodeSnapshot before = n.snapshot();
+    CliResult r = n.cli({"provision"});
+    EXPECT_EQ(r.exit_code(), 2) << r.describe();
+    EXPECT_THAT(r.run.err, HasSubstr("are both backend demo-node-shop-db-main at the director"));
+    EXPECT_EQ(before.diff(n.snapshot()), "");
+}
+
 }  // namespace
 }  // namespace vzlvs::test

@@ -93,6 +93,11 @@ StopSignals::~StopSignals() {
 
 bool StopSignals::requested() const { return g_signal != 0; }
 
+void StopSignals::request() {
+    g_signal = SIGTERM;
+    wake(write_);
+}
+
 bool StopSignals::take_reload() {
     if (!g_reload) return false;
     g_reload = 0;

@@ -229,6 +229,17 @@ int run_watch(const Config& cfg, const FlowOptions& opts, const WatchOptions& wo
     // container (a command stuck inside it) never holds up the deletion of a leaked route.
     std::mutex swept_mutex;  // `vips` and the venet name, which a reload replaces
     std::thread sweeper;
+    // However the loop below ends, the sweeper ends with it: a pass that threw must not leave
+    // a joinable thread behind (std::terminate).
+    struct Joined {
+        std::thread& t;
+        StopSignals& stop;
+        ~Joined() {
+            if (!t.joinable()) return;
+            stop.request();
+            t.join();
+        }
+    } joined{sweeper, stop};
     auto start_sweeper = [&] {
         sweeper = std::thread([&] {
             bool subscribed_logged = false;
@@ -283,7 +294,6 @@ int run_watch(const Config& cfg, const FlowOptions& opts, const WatchOptions& wo
         }
         stop.wait_until(next_pass);
     }
-    if (sweeper.joinable()) sweeper.join();
     spdlog::info("stopped ({})", stop.name());
     return 0;
 }

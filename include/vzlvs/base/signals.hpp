@@ -26,6 +26,7 @@ class StopSignals {
 
     int fd() const { return read_; }  // readable once a stop signal arrived
     bool requested() const;
+    void request();  // a stop from inside, as a SIGTERM would (the children are left alone)
     const char* name() const;  // "SIGTERM" or "SIGINT"
     // Whether a SIGHUP came since the last call.
     bool take_reload();

@@ -199,12 +199,22 @@ int run_watch(const Config& cfg, const FlowOptions& opts, const WatchOptions& wo
     // not load, or does not fit the node, is not taken: watch goes on with the one it has.
     Config current = cfg;
     FileStamp stamp = stamp_of(current.source);
-    std::vector<OwnedVip> vips = owned_vips(current);
+    // What the sweeper thread removes leaks of: made whole from a config and replaced whole at
+    // a reload, never changed in place, so that the sweeper takes it per event without a copy.
+    struct SweepTarget {
+        std::string venet;
+        std::vector<OwnedVip> vips;
+    };
+    auto target_of = [](const Config& c) {
+        return std::make_shared<const SweepTarget>(SweepTarget{c.node.venet, owned_vips(c)});
+    };
+    std::shared_ptr<const SweepTarget> target = target_of(current);
+    std::mutex target_mutex;  // guards the pointer only
     auto watcher = std::make_unique<Watcher>(current, opts, stop);
     spdlog::info(
         "watching {} VIP(s) of {} container(s): leaked routes are removed as they "
         "appear, a full pass runs every {}",
-        vips.size(), current.containers.size(), format_duration(wopts.interval));
+        target->vips.size(), current.containers.size(), format_duration(wopts.interval));
     auto next_pass = clock::now();
     auto reload = [&](const char* why) {
         stamp = stamp_of(current.source);
@@ -218,16 +228,20 @@ int run_watch(const Config& cfg, const FlowOptions& opts, const WatchOptions& wo
                           current.source.string(), e.what());
             return;
         }
-        vips = owned_vips(current);
+        auto fresh_target = target_of(current);
+        const std::size_t vip_count = fresh_target->vips.size();
+        {
+            std::lock_guard<std::mutex> l(target_mutex);
+            target = std::move(fresh_target);
+        }
         watcher = std::make_unique<Watcher>(current, opts, stop);
         next_pass = clock::now();  // a pass with what the file says now, at once
         spdlog::info("configuration reloaded ({} {}): {} VIP(s) of {} container(s)", why,
-                     current.source.string(), vips.size(), current.containers.size());
+                     current.source.string(), vip_count, current.containers.size());
     };
 
     // The leak sweep, from the first pass on, on a thread of its own: a pass that waits on a
     // container (a command stuck inside it) never holds up the deletion of a leaked route.
-    std::mutex swept_mutex;  // `vips` and the venet name, which a reload replaces
     std::thread sweeper;
     // However the loop below ends, the sweeper ends with it: a pass that threw must not leave
     // a joinable thread behind (std::terminate).
@@ -251,14 +265,12 @@ int run_watch(const Config& cfg, const FlowOptions& opts, const WatchOptions& wo
                     subscribed_logged = true;
                 }
                 if (!nl) nl = make_netlink();
-                std::vector<OwnedVip> now;
-                std::string venet;
+                std::shared_ptr<const SweepTarget> now;
                 {
-                    std::lock_guard<std::mutex> l(swept_mutex);
-                    now = vips;
-                    venet = current.node.venet;
+                    std::lock_guard<std::mutex> l(target_mutex);
+                    now = target;
                 }
-                log_swept(sweep_notified_leaks(*nl, venet, now, events));
+                log_swept(sweep_notified_leaks(*nl, now->venet, now->vips, events));
                 return false;  // never done: only the deadline or a stop ends the wait
             };
             while (!stop.requested()) {
@@ -278,15 +290,9 @@ int run_watch(const Config& cfg, const FlowOptions& opts, const WatchOptions& wo
     };
 
     while (!stop.requested()) {
-        if (stop.take_reload()) {
-            std::lock_guard<std::mutex> l(swept_mutex);
-            reload("SIGHUP:");
-        }
+        if (stop.take_reload()) reload("SIGHUP:");
         if (clock::now() >= next_pass) {
-            if (!(stamp_of(current.source) == stamp)) {
-                std::lock_guard<std::mutex> l(swept_mutex);
-                reload("changed:");
-            }
+            if (!(stamp_of(current.source) == stamp)) reload("changed:");
             watcher->pass();
             next_pass = clock::now() + wopts.interval;
             if (!sweeper.joinable()) start_sweeper();

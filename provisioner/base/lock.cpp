@@ -24,9 +24,16 @@ extern "C" void on_alarm(int) {}
 }  // namespace
 
 CtLock::CtLock(const std::filesystem::path& state_dir, const std::string& ctid,
-               std::chrono::milliseconds wait) {
-    const auto path = state_subdir(state_dir, "locks") / (ctid + ".lock");
-    fd_ = open_private_file(path, O_RDWR);
+               std::chrono::milliseconds wait, bool create) {
+    const auto dir = state_dir / "locks";
+    const auto path = dir / (ctid + ".lock");
+    if (!create) {
+        fd_ = ::open(path.c_str(), O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+        if (fd_ < 0) return;
+    } else {
+        state_subdir(state_dir, "locks");
+        fd_ = open_private_file(path, O_RDWR);
+    }
     if (::flock(fd_, LOCK_EX | LOCK_NB) == 0) return;
     if (errno == EWOULDBLOCK && wait.count() > 0) {
         struct sigaction sa {

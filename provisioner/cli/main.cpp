@@ -28,6 +28,7 @@ struct Args {
     bool quiet = false;
     std::vector<std::string> ctids;
     std::string hook_action;
+    std::string last_good;
     bool features_off = false;
     bool example = false;
     std::string interval = "30s";
@@ -105,6 +106,8 @@ int main(int argc, char** argv) {
     hook->add_option("ACTION", a.hook_action, "mount or umount")
         ->required()
         ->check(CLI::IsMember({"mount", "umount"}));
+    hook->add_option("--last-good", a.last_good,
+                     "the configuration to use when -c does not load (provision writes it)");
     auto* reg = app.add_subcommand("register", "register containers' backends with the director");
     reg->add_option("CTID", a.ctids, "containers")->required();
     auto* drain = app.add_subcommand("drain", "set containers' backends to weight 0");
@@ -135,12 +138,6 @@ int main(int argc, char** argv) {
             std::cout << example_config();
             return 0;
         }
-        // Validated as a whole before anything touches the system.
-        Config cfg = load_config(a.config);
-        if (*config) {
-            std::cout << render_config(cfg);
-            return 0;
-        }
         FlowOptions opts;
         opts.dry_run = a.dry_run;
         opts.features_off = a.features_off;
@@ -151,7 +148,18 @@ int main(int argc, char** argv) {
         opts.probe_service = a.probe_service;
         opts.lock_wait = std::chrono::seconds(a.lock_wait);
         opts.unit_dir = a.unit_dir;
-        if (*hook) return run_hook(cfg, opts, a.hook_action);
+        // A hook never lets vzlvs's own config stop a container (it falls back, or lets it be).
+        if (*hook) return run_hook_command(a.config, a.last_good, opts, a.hook_action);
+        // Validated as a whole before anything touches the system. watch, which runs
+        // unattended, warns about keys it does not know; everything else refuses them.
+        std::vector<ConfigProblem> warnings;
+        Config cfg =
+            load_config(a.config, *watch ? UnknownKeys::warn : UnknownKeys::refuse, &warnings);
+        for (const auto& w : warnings) spdlog::warn("{}", w.str());
+        if (*config) {
+            std::cout << render_config(cfg);
+            return 0;
+        }
         if (*watch) return run_watch(cfg, opts, parse_watch_options(a.interval));
 
         if (*probe) a.ctids = {a.probe_ctid};

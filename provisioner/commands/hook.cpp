@@ -9,6 +9,7 @@
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/spdlog.h>
 #include <sys/file.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -22,6 +23,7 @@
 #include "vzlvs/base/daemon.hpp"
 #include "vzlvs/base/lock.hpp"
 #include "vzlvs/base/state_dir.hpp"
+#include "vzlvs/base/strings.hpp"
 #include "vzlvs/steps/director_steps.hpp"
 #include "vzlvs/steps/guard_step.hpp"
 #include "vzlvs/steps/leaks.hpp"
@@ -62,6 +64,18 @@ template <typename... Args>
 void refuse_start(spdlog::format_string_t<Args...> fmt, Args&&... args) {
     also_log_to_syslog(*spdlog::default_logger());
     spdlog::error(fmt, std::forward<Args>(args)...);
+}
+
+// What the hook itself has to say before it knows its config: to vzctl's output (stderr) and
+// to the node's log, since at boot nobody reads the former.
+void tell_node(int priority, const std::string& message) {
+    std::fprintf(stderr, "vzlvs: %s\n", message.c_str());
+    syslog_once(priority, message);
+}
+
+std::string hook_ct_name() {
+    const char* veid = std::getenv("VEID");
+    return veid ? printable(veid) : "?";
 }
 
 void log_report(const std::string& what, const Report& r) {
@@ -235,9 +249,21 @@ int run_hook(const Config& cfg, const FlowOptions& opts, const std::string& acti
             return 1;
         }
         if (opts.dry_run) return 0;
-        // vzctl is waiting for us: anything of the VIPs' on the node now is stale.
-        sweep_leaks(seams.netlink(), cfg.node.venet, owned_vips(*v));
-        spawn_worker(cfg, opts, *ct);
+        // The VIPs are guarded: from here on, nothing of vzlvs's own (a full state_dir, a
+        // netlink error) may cost the container its start.
+        try {
+            // vzctl is waiting for us: anything of the VIPs' on the node now is stale.
+            sweep_leaks(seams.netlink(), cfg.node.venet, owned_vips(*v));
+            spawn_worker(cfg, opts, *ct);
+        } catch (const std::exception& e) {
+            tell_node(LOG_ERR, "CT " + ct->ctid +
+                                   ": its VIPs are guarded, but the start's cleanup could not "
+                                   "run (" +
+                                   e.what() +
+                                   "): the VIP route stays on the node until `vzlvs watch` or "
+                                   "`vzlvs provision " +
+                                   ct->ctid + "` removes it");
+        }
         return 0;
     }
     // umount: the CT has stopped; stop the director sending it new connections.
@@ -249,6 +275,46 @@ int run_hook(const Config& cfg, const FlowOptions& opts, const std::string& acti
         spdlog::warn("CT {}: drain at umount failed: {}", ct->ctid, e.what());
     }
     return 0;  // a failing umount script would abort vzctl's stop
+}
+
+std::optional<Config> load_hook_config(const fs::path& config, const fs::path& last_good) {
+    std::string why;
+    try {
+        std::vector<ConfigProblem> warnings;
+        Config cfg = load_config(config, UnknownKeys::warn, &warnings);
+        for (const auto& w : warnings) tell_node(LOG_WARNING, w.str());
+        return cfg;
+    } catch (const std::exception& e) {
+        why = e.what();
+    }
+    const std::string fix = "fix " + config.string() + " (`vzlvs -c " + config.string() +
+                            " config` lists every problem)";
+    if (!last_good.empty()) {
+        try {
+            Config cfg = load_config(last_good, UnknownKeys::warn);
+            tell_node(LOG_ERR, "CT " + hook_ct_name() + ": " + config.string() +
+                                   " does not load, so the hook uses " + last_good.string() +
+                                   ", the configuration the last provision or bootstrap "
+                                   "validated; " +
+                                   fix + ". The problems:\n" + why);
+            return cfg;
+        } catch (const std::exception& e) {
+            why += "\n" + last_good.string() + ": " + e.what();
+        }
+    }
+    tell_node(LOG_ERR, "CT " + hook_ct_name() +
+                           " starts without vzlvs: no configuration loads, so vzlvs cannot tell "
+                           "its VIPs (the ARP guard that provision installed still holds until "
+                           "the node reboots); " +
+                           fix + ", then run `vzlvs provision`. The problems:\n" + why);
+    return std::nullopt;
+}
+
+int run_hook_command(const fs::path& config, const fs::path& last_good, const FlowOptions& opts,
+                     const std::string& action) {
+    std::optional<Config> cfg = load_hook_config(config, last_good);
+    if (!cfg) return 0;
+    return run_hook(*cfg, opts, action);
 }
 
 }  // namespace vzlvs

@@ -6,6 +6,7 @@
 #include "vzlvs/steps/ct_provision.hpp"
 #include "vzlvs/steps/director_steps.hpp"
 #include "vzlvs/steps/guard_step.hpp"
+#include "vzlvs/steps/last_good.hpp"
 #include "vzlvs/steps/leaks.hpp"
 #include "vzlvs/steps/preflight.hpp"
 
@@ -24,6 +25,7 @@ void provision(Ctx& ctx, StepRunner& r, const Selection& cts) {
     std::vector<std::string> vips;
     for (const auto& v : views) vips.insert(vips.end(), v->vips.begin(), v->vips.end());
     if (!r.run(arp_guard_step(ctx, vips))) return;  // never --ipadd an unguarded VIP
+    r.run(last_good_config_step(ctx));               // before any hook names it
     read_ahead(ctx, cts);
 
     for (const auto& v : views) {

@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <filesystem>
 #include <iterator>
+#include <optional>
 
 #include "commands/recipes.hpp"
+#include "vzlvs/base/probe_cache.hpp"
 #include "vzlvs/base/state_dir.hpp"
 #include "vzlvs/base/strings.hpp"
 #include "vzlvs/steps/preflight.hpp"
@@ -72,7 +74,8 @@ void read_ahead(Ctx& ctx, const Selection& cts) {
 
 std::unique_ptr<CtLock> lock_ct(Ctx& ctx, StepRunner& r, const std::string& ctid) {
     try {
-        return std::make_unique<CtLock>(ctx.cfg.node.state_dir, ctid, ctx.opts.lock_wait);
+        return std::make_unique<CtLock>(ctx.cfg.node.state_dir, ctid, ctx.opts.lock_wait,
+                                        !r.dry_run());
     } catch (const BusyError& e) {
         r.note({"ct " + ctid, "container lock", Status::failed, e.what(), "retry later"});
         r.mark_busy();
@@ -93,6 +96,8 @@ Report run_command(const Config& cfg, const FlowOptions& opts, const std::string
     const Selection cts = select(cfg, ctids, c->all_by_default);
     if (!c->read_only) refuse_unusable_settings(cfg, opts, seams);
     Report report;
+    std::optional<NoProbeCacheWrites> writes_nothing;
+    if (opts.dry_run || c->read_only) writes_nothing.emplace();
     seams.cache_node_reads();
     Ctx ctx{cfg, opts, seams};
     refuse_vips_of_the_node(ctx);

@@ -17,6 +17,12 @@ void also_log_to_syslog(spdlog::logger& logger) {
     logger.sinks().push_back(std::move(sink));
 }
 
+void syslog_once(int priority, const std::string& message) {
+    ::openlog("vzlvs", LOG_PID, LOG_DAEMON);
+    ::syslog(priority, "%s", message.c_str());
+    ::closelog();
+}
+
 bool stderr_is_journal() {
     const char* stream = std::getenv("JOURNAL_STREAM");
     unsigned long long dev = 0, ino = 0;

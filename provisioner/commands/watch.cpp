@@ -219,7 +219,9 @@ int run_watch(const Config& cfg, const FlowOptions& opts, const WatchOptions& wo
     auto reload = [&](const char* why) {
         stamp = stamp_of(current.source);
         try {
-            Config fresh = load_config(current.source);
+            std::vector<ConfigProblem> warnings;
+            Config fresh = load_config(current.source, UnknownKeys::warn, &warnings);
+            for (const auto& w : warnings) spdlog::warn("{}", w.str());
             if (fresh == current) return;
             refuse_unwatchable(fresh, opts);
             current = std::move(fresh);

@@ -116,18 +116,21 @@ bool operator==(const Config& a, const Config& b) {
            a.containers == b.containers;
 }
 
-Config parse_config(const std::string& text, const std::string& source_name) {
-    config_detail::Problems problems(source_name);
+Config parse_config(const std::string& text, const std::string& source_name, UnknownKeys unknown,
+                    std::vector<ConfigProblem>* warnings) {
+    config_detail::Problems problems(source_name, unknown);
     config_detail::RawConfig raw = config_detail::read_ini(text, problems);
     Config cfg;
     cfg.source = source_name;
     config_detail::apply_sections(raw, cfg, problems);
     config_detail::cross_check(raw, cfg, problems);
     if (!problems.empty()) throw ConfigError(problems.sorted());
+    if (warnings) *warnings = problems.warnings();
     return cfg;
 }
 
-Config load_config(const std::filesystem::path& path) {
+Config load_config(const std::filesystem::path& path, UnknownKeys unknown,
+                   std::vector<ConfigProblem>* warnings) {
     // O_NONBLOCK: a FIFO (or a device) given as the config must not block the open; it is
     // refused below as not a regular file.
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
@@ -162,23 +165,41 @@ Config load_config(const std::filesystem::path& path) {
         }
     }
     ::close(fd);
-    return parse_config(text, path.string());
+    return parse_config(text, path.string(), unknown, warnings);
 }
 
 namespace config_detail {
 
-void Problems::add(int line, std::string section, std::string key, std::string message) {
+ConfigProblem Problems::make(int line, std::string section, std::string key,
+                             std::string message) const {
     ConfigProblem p;
     p.file = file_;
     p.line = line;
     p.section = std::move(section);
     p.key = std::move(key);
     p.message = std::move(message);
-    problems_.push_back(std::move(p));
+    return p;
 }
 
-std::vector<ConfigProblem> Problems::sorted() const {
-    std::vector<ConfigProblem> out = problems_;
+void Problems::add(int line, std::string section, std::string key, std::string message) {
+    problems_.push_back(make(line, std::move(section), std::move(key), std::move(message)));
+}
+
+void Problems::unknown(int line, std::string section, std::string key, std::string message) {
+    ConfigProblem p = make(line, std::move(section), std::move(key), std::move(message));
+    if (unknown_ == UnknownKeys::warn) {
+        p.message += " (ignored here; `vzlvs config` refuses it)";
+        warnings_.push_back(std::move(p));
+    } else {
+        problems_.push_back(std::move(p));
+    }
+}
+
+std::vector<ConfigProblem> Problems::sorted() const { return by_line(problems_); }
+
+std::vector<ConfigProblem> Problems::warnings() const { return by_line(warnings_); }
+
+std::vector<ConfigProblem> Problems::by_line(std::vector<ConfigProblem> out) {
     std::stable_sort(out.begin(), out.end(), [](const ConfigProblem& a, const ConfigProblem& b) {
         auto rank = [](int line) { return line > 0 ? line : 1 << 30; };
         return rank(a.line) < rank(b.line);

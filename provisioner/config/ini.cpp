@@ -82,9 +82,9 @@ struct Reader {
         }
         const std::string& kind = words[0];
         if (std::find(kKinds.begin(), kKinds.end(), kind) == kKinds.end()) {
-            problems.add(l.number, inner, "",
-                         "unknown section; " + std::string(kSectionForms) +
-                             validate::suggestion(kind, kKinds));
+            problems.unknown(l.number, inner, "",
+                             "unknown section; " + std::string(kSectionForms) +
+                                 validate::suggestion(kind, kKinds));
             return;
         }
         bool named = kind == "service" || kind == "container";

@@ -1,6 +1,6 @@
-// The stages of reading a config, shared by the config layer's .cpp files only: INI syntax → sections with
-// line numbers → typed Config → cross-checks. Each stage adds to one Problems list so the
-// user sees every mistake in one run.
+// The stages of reading a config, shared by the config layer's .cpp files only: INI syntax →
+// sections with line numbers → typed Config → cross-checks. Each stage adds to one Problems list so
+// the user sees every mistake in one run.
 #pragma once
 
 #include <map>
@@ -42,15 +42,24 @@ struct RawConfig {
 
 class Problems {
   public:
-    explicit Problems(std::string file) : file_(std::move(file)) {}
+    Problems(std::string file, UnknownKeys unknown = UnknownKeys::refuse)
+        : file_(std::move(file)), unknown_(unknown) {}
     void add(int line, std::string section, std::string key, std::string message);
+    // A key or section this version does not know: a problem, or a warning under
+    // UnknownKeys::warn (the entry is then skipped).
+    void unknown(int line, std::string section, std::string key, std::string message);
     bool empty() const { return problems_.empty(); }
     // Sorted by line (problems not tied to a line last), in the order found otherwise.
     std::vector<ConfigProblem> sorted() const;
+    std::vector<ConfigProblem> warnings() const;  // sorted as well
 
   private:
+    static std::vector<ConfigProblem> by_line(std::vector<ConfigProblem> problems);
+    ConfigProblem make(int line, std::string section, std::string key, std::string message) const;
     std::string file_;
+    UnknownKeys unknown_;
     std::vector<ConfigProblem> problems_;
+    std::vector<ConfigProblem> warnings_;
 };
 
 // Syntax only: line length, sections, key = value, duplicates. See ini.cpp.

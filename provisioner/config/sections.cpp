@@ -100,9 +100,9 @@ std::set<std::string> apply(const RawSection& s, const std::string& form,
         auto it =
             std::find_if(keys.begin(), keys.end(), [&](const Key& k) { return k.name == e.key; });
         if (it == keys.end()) {
-            problems.add(e.line, s.label(), e.key,
-                         "unknown key in " + form + "; allowed: " + join(names) +
-                             validate::suggestion(e.key, names));
+            problems.unknown(e.line, s.label(), e.key,
+                             "unknown key in " + form + "; allowed: " + join(names) +
+                                 validate::suggestion(e.key, names));
             continue;
         }
         seen.insert(e.key);

@@ -7,6 +7,7 @@
 #include "vzlvs/base/embedded.hpp"
 #include "vzlvs/base/files.hpp"
 #include "vzlvs/base/shell.hpp"
+#include "vzlvs/steps/last_good.hpp"
 
 namespace vzlvs {
 
@@ -53,7 +54,8 @@ std::string unshare_fix(const fs::path& path) {
 std::string hook_block(Ctx& ctx, const std::string& action) {
     return render_template("hooks/" + action + ".block",
                            {{"VZLVS", shell_quote(self_path(ctx.opts))},
-                            {"CONFIG", shell_quote(fs::absolute(ctx.opts.config_path).string())}});
+                            {"CONFIG", shell_quote(fs::absolute(ctx.opts.config_path).string())},
+                            {"LAST_GOOD", shell_quote(last_good_config_path(ctx.cfg).string())}});
 }
 
 Step hook_script_step(Ctx& ctx, std::shared_ptr<CtView> v, const std::string& action,

@@ -370,3 +370,34 @@ TEST(ConfigVips, IsVipAnswersAllVips) {
 
 }  // namespace
 }  // namespace vzlvs
+
+namespace vzlvs::config_test {
+namespace {
+
+// Issue 23: the hooks and watch take a config with keys and sections this version does not
+// know (a config written for a newer vzlvs), warned about; everything else refuses it.
+TEST(ConfigUnknownKeys, WarnModeSkipsThemAndSaysWhere) {
+    const std::string text = std::string("[node]\nfuture_key = 1\n[future]\nx = 1\n") + kMinimal;
+    EXPECT_EQ(problems_of(text).size(), 2U);
+
+    std::vector<ConfigProblem> warnings;
+    Config cfg = parse_config(text, "test.conf", UnknownKeys::warn, &warnings);
+    EXPECT_EQ(cfg, parse_config(kMinimal, "test.conf"));
+    ASSERT_EQ(warnings.size(), 2U);
+    EXPECT_EQ(warnings[0].str(),
+              "test.conf:2: [node] future_key: unknown key in [node]; allowed: " +
+                  warnings[0].message.substr(warnings[0].message.find("allowed: ") + 9));
+    EXPECT_THAT(warnings[0].message,
+                ::testing::HasSubstr("(ignored here; `vzlvs config` refuses it)"));
+    EXPECT_EQ(warnings[1].line, 3);
+    EXPECT_THAT(warnings[1].message, ::testing::StartsWith("unknown section"));
+}
+
+TEST(ConfigUnknownKeys, WarnModeStillRefusesEveryOtherProblem) {
+    const std::string text = std::string("[node]\nfuture_key = 1\n") + kMinimal + "weight = abc\n";
+    std::vector<ConfigProblem> warnings;
+    EXPECT_THROW(parse_config(text, "test.conf", UnknownKeys::warn, &warnings), ConfigError);
+}
+
+}  // namespace
+}  // namespace vzlvs::config_test

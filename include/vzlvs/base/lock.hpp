@@ -11,8 +11,10 @@ namespace vzlvs {
 class CtLock {
   public:
     // wait == 0: fail at once with BusyError if held. Otherwise wait up to `wait`.
+    // create == false (a --dry-run, which writes nothing): a lock file that does not exist
+    // yet is not made, and nothing is locked -- no other vzlvs has ever held it either.
     CtLock(const std::filesystem::path& state_dir, const std::string& ctid,
-           std::chrono::milliseconds wait = std::chrono::milliseconds(0));
+           std::chrono::milliseconds wait = std::chrono::milliseconds(0), bool create = true);
     ~CtLock();
     CtLock(const CtLock&) = delete;
     CtLock& operator=(const CtLock&) = delete;

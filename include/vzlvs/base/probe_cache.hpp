@@ -19,6 +19,16 @@ std::optional<std::vector<std::string>> read_probe_cache(const std::filesystem::
 void write_probe_cache(const std::filesystem::path& file, const std::string& key,
                        const std::vector<std::string>& lines);
 
+// While one of these lives, write_probe_cache writes nothing: a run that must leave the node
+// as it found it (check, --dry-run) reads the answers but keeps none.
+class NoProbeCacheWrites {
+  public:
+    NoProbeCacheWrites();
+    ~NoProbeCacheWrites();
+    NoProbeCacheWrites(const NoProbeCacheWrites&) = delete;
+    NoProbeCacheWrites& operator=(const NoProbeCacheWrites&) = delete;
+};
+
 // A key part for a binary: path, device, inode, size and mtime ("" when it does not exist),
 // so an upgrade or a reinstall drops the answer.
 std::string binary_identity(const std::filesystem::path& binary);

@@ -135,9 +135,19 @@ class ConfigError : public UsageError {
     std::vector<ConfigProblem> problems_;
 };
 
-// Parses and validates the whole file; throws ConfigError listing every problem.
-Config load_config(const std::filesystem::path& path);
-Config parse_config(const std::string& text, const std::string& source_name);
+// What a key or section this version does not know is. `config`, `check` and the commands
+// that change the node refuse it (a typo must not pass). The hooks and watch keep a node
+// running under a config written for a newer vzlvs, or with a typo pushed fleet-wide: they
+// warn, skip it and go on (docs/configuration.md, "Unknown keys").
+enum class UnknownKeys { refuse, warn };
+
+// Parses and validates the whole file; throws ConfigError listing every problem. Under
+// UnknownKeys::warn, the unknown keys and sections go to *warnings instead.
+Config load_config(const std::filesystem::path& path, UnknownKeys unknown = UnknownKeys::refuse,
+                   std::vector<ConfigProblem>* warnings = nullptr);
+Config parse_config(const std::string& text, const std::string& source_name,
+                    UnknownKeys unknown = UnknownKeys::refuse,
+                    std::vector<ConfigProblem>* warnings = nullptr);
 
 // "<node>-<ctid>-<service>": how a backend is named at the director. One home for the form;
 // the director layer checks the result is a valid ID (director/director.hpp backend_id).

@@ -5,6 +5,7 @@
 #include <iterator>
 #include <optional>
 
+#include "commands/audit.hpp"
 #include "commands/recipes.hpp"
 #include "vzlvs/base/probe_cache.hpp"
 #include "vzlvs/base/state_dir.hpp"
@@ -104,7 +105,10 @@ Report run_command(const Config& cfg, const FlowOptions& opts, const std::string
     refuse_sections_of_one_ct(ctx);
     StepRunner runner(report, opts.dry_run || c->read_only);
     runner.after_apply([&seams] { seams.forget_node_reads(); });
+    std::optional<AuditTrail> audit;
+    if (!writes_nothing) audit.emplace(report, audit_command(command, ctids));
     c->recipe(ctx, runner, cts);
+    audit.reset();
     return report;
 }
 

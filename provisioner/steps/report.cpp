@@ -34,6 +34,7 @@ void Report::add(Outcome o) {
     o.detail = printable(o.detail, std::string::npos, true);
     o.fix = printable(o.fix, std::string::npos, true);
     outcomes_.push_back(std::move(o));
+    if (on_add_) on_add_(outcomes_.back());
 }
 
 int Report::count(Status s) const {

@@ -1,6 +1,7 @@
 // What every command reports: one Outcome per step or check, printed as a table or JSON.
 #pragma once
 
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -33,6 +34,9 @@ struct Outcome {
 class Report {
   public:
     void add(Outcome o);
+    // Called with each outcome as it is added (sanitised): the audit trail hears of a change
+    // when it is made, not when the run ends (commands/audit.hpp).
+    void on_add(std::function<void(const Outcome&)> f) { on_add_ = std::move(f); }
     const std::vector<Outcome>& outcomes() const { return outcomes_; }
     int count(Status s) const;
     bool failed() const { return count(Status::failed) > 0; }
@@ -47,6 +51,7 @@ class Report {
   private:
     std::vector<Outcome> outcomes_;
     bool busy_ = false;
+    std::function<void(const Outcome&)> on_add_;
 };
 
 }  // namespace vzlvs

@@ -33,6 +33,8 @@ struct Args {
     bool example = false;
     std::string interval = "30s";
     bool install_watch = false;
+    bool undo = false;
+    bool all = false;
     bool probe = false;
     std::string probe_ctid;
     std::string probe_service;
@@ -89,10 +91,18 @@ int main(int argc, char** argv) {
     bootstrap->add_flag("--install-watch", a.install_watch,
                         "also install and start the vzlvs-watch systemd service");
     bootstrap->add_option("--unit-dir", a.unit_dir, "where the unit goes")->capture_default_str();
+    bootstrap
+        ->add_flag("--undo", a.undo,
+                   "take back what bootstrap persisted, the ARP guard and the watch unit "
+                   "(after deprovision --all)")
+        ->excludes("--install-watch");
     auto* provision = app.add_subcommand("provision", "make containers LVS-TUN real servers");
     provision->add_option("CTID", a.ctids, "containers (default: every configured one)");
     auto* deprovision = app.add_subcommand("deprovision", "undo provision for containers");
-    deprovision->add_option("CTID", a.ctids, "containers")->required();
+    auto* dep_ctids = deprovision->add_option("CTID", a.ctids, "containers");
+    auto* dep_all =
+        deprovision->add_flag("--all", a.all, "every configured container (before uninstalling)");
+    dep_ctids->excludes(dep_all);
     deprovision->add_flag("--features-off", a.features_off, "also turn the ipip feature off");
     auto* check = app.add_subcommand("check", "verify the node and containers (read-only)");
     check->add_option("CTID", a.ctids, "containers (default: every configured one)");
@@ -123,6 +133,9 @@ int main(int argc, char** argv) {
 
     try {
         app.parse(argc, argv);
+        if (*deprovision && a.ctids.empty() && !a.all)
+            throw CLI::ValidationError("deprovision",
+                                       "name the containers (CTID...) or give --all");
     } catch (const CLI::ParseError& e) {
         int rc = app.exit(e);
         return rc == 0 ? 0 : static_cast<int>(Exit::usage);
@@ -144,6 +157,7 @@ int main(int argc, char** argv) {
         opts.config_path = a.config;
         opts.self = argv[0];
         opts.install_watch = a.install_watch;
+        opts.undo = a.undo;
         opts.probe = a.probe;
         opts.probe_service = a.probe_service;
         opts.lock_wait = std::chrono::seconds(a.lock_wait);
@@ -165,6 +179,8 @@ int main(int argc, char** argv) {
         if (*probe) a.ctids = {a.probe_ctid};
         end_children_with_vzlvs_on_signals();
         std::string name = app.get_subcommands().front()->get_name();
+        if (a.all)
+            for (const auto& [ctid, _] : cfg.containers) a.ctids.push_back(ctid);
         Report report = run_command(cfg, opts, name, a.ctids);
         return print_report(report, name, a);
     } catch (const Error& e) {

@@ -33,4 +33,19 @@ Step last_good_config_step(Ctx& ctx) {
             }};
 }
 
+Step no_last_good_config_step(Ctx& ctx) {
+    const std::filesystem::path path = last_good_config_path(ctx.cfg);
+    return {"node", "no last validated config", "",
+            [path]() {
+                std::error_code ec;
+                const bool there = std::filesystem::exists(path, ec);
+                return Observation::holds_if(!there, there ? path.string() : "none",
+                                             "remove " + path.string());
+            },
+            [path]() {
+                std::filesystem::remove(path);
+                return Applied::changed("removed " + path.string());
+            }};
+}
+
 }  // namespace vzlvs

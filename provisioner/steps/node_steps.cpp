@@ -253,7 +253,48 @@ Step vip_addresses_step(Ctx& ctx) {
             }};
 }
 
+// Removes vzlvs's block from path; the file goes when nothing else is left in it.
+Step remove_file_block_step(const std::string& name, const fs::path& path,
+                            const std::string& header) {
+    return {"node", name, "",
+            [path]() {
+                auto text = read_file(path);
+                const bool has = text && find_block(*text, kBlockId);
+                return Observation::holds_if(!has,
+                                             has ? path.string() + " has vzlvs's block" : "none",
+                                             "remove vzlvs's block from " + path.string());
+            },
+            [path, header]() {
+                remove_block_from_file(path, kBlockId, header);
+                return Applied::changed("removed vzlvs's block from " + path.string());
+            }};
+}
+
 }  // namespace
+
+std::vector<Step> node_undo_steps(Ctx& ctx) {
+    const Config& cfg = ctx.cfg;
+    std::vector<Step> steps{
+        remove_file_block_step("ipip not loaded at boot by vzlvs",
+                               cfg.node.modules_load_dir / "vzlvs.conf", ""),
+        remove_file_block_step("ipip not loaded at boot by vzlvs (sysconfig)",
+                               cfg.node.sysconfig_modules_dir / "ipip.modules", "#!/bin/sh\n"),
+        remove_file_block_step("rp_filter not persisted by vzlvs", rp_filter_file(cfg), "")};
+    steps.push_back({"node", "no ARP guard", "",
+                     [&ctx]() {
+                         const GuardState& g = ctx.seams.guard_state();
+                         const bool none = g.vips.empty() && g.devices.empty();
+                         return Observation::holds_if(
+                             none,
+                             none ? "none" : std::to_string(g.vips.size()) + " VIP(s) guarded",
+                             "remove the ARP guard");
+                     },
+                     [&ctx]() {
+                         ctx.seams.guard().remove_all();
+                         return Applied::changed("removed the ARP guard");
+                     }});
+    return steps;
+}
 
 std::vector<Step> node_steps(Ctx& ctx) {
     const Config& cfg = ctx.cfg;

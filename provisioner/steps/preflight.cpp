@@ -142,4 +142,17 @@ std::vector<Step> ct_preflight_steps(Ctx& ctx, std::shared_ptr<CtView> v,
     return {ct_exists_step(ctx, v), unique, ct_own_address_step(ctx, v)};
 }
 
+void refuse_undo_while_provisioned(Ctx& ctx) {
+    std::vector<std::string> held;
+    for (const auto& [ctid, ct] : ctx.cfg.containers) {
+        CtView v(ctx, ct);
+        for (const auto& vip : v.vips)
+            if (v.conf().has_ip(vip)) held.push_back("CT " + ctid + " holds VIP " + vip);
+    }
+    if (!held.empty())
+        throw UsageError("bootstrap --undo would take the ARP guard from VIPs still in use (" +
+                         join(held, "; ") +
+                         "): run `vzlvs deprovision --all` first (docs/install.md, \"Uninstall\")");
+}
+
 }  // namespace vzlvs

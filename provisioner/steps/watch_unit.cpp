@@ -23,25 +23,73 @@ std::string render_watch_unit(const std::string& vzlvs, const std::string& confi
     return render_template("templates/vzlvs-watch.service", {{"VZLVS", vzlvs}, {"CONFIG", config}});
 }
 
+namespace {
+
+constexpr const char* kUnitName = "vzlvs-watch.service";
+
+// The template's first line: how a unit file vzlvs wrote is told from an operator's own.
+std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
+
+Step unit_file_step(const UnitFile& f, const std::string& ours) {
+    const bool remove = !f.text;
+    return {"node", remove ? "no watch unit in " + f.path.parent_path().string() : "watch unit",
+            "vzlvs bootstrap --install-watch",
+            [f, ours]() {
+                auto now = read_file(f.path);
+                if (!f.text) {
+                    const bool leftover = now && first_line(*now) == ours;
+                    return Observation::holds_if(
+                        !leftover, leftover ? f.path.string() + " was written by vzlvs" : "none",
+                        "remove " + f.path.string());
+                }
+                const bool ok = now && *now == *f.text;
+                return Observation::holds_if(ok,
+                                             f.path.string() + (ok    ? ""
+                                                                : now ? " differs"
+                                                                      : " missing"),
+                                             "write " + f.path.string());
+            },
+            [f]() {
+                if (!f.text) {
+                    std::filesystem::remove(f.path);
+                    return Applied::changed("removed " + f.path.string());
+                }
+                fs::create_directories(f.path.parent_path());
+                atomic_write(f.path, *f.text, 0644);
+                return Applied::changed("wrote " + f.path.string());
+            }};
+}
+
+}  // namespace
+
+std::filesystem::path packaged_unit_path(const std::string& vzlvs) {
+    const fs::path sbin = fs::path(vzlvs).parent_path();
+    return sbin.parent_path() / "lib/systemd/system" / kUnitName;
+}
+
+std::vector<UnitFile> watch_unit_files(const std::string& vzlvs, const std::string& config,
+                                       const fs::path& unit_dir,
+                                       const std::optional<std::string>& packaged_unit) {
+    const std::string unit = render_watch_unit(vzlvs, config);
+    const fs::path own = unit_dir / kUnitName;
+    const fs::path dropin = unit_dir / (std::string(kUnitName) + ".d") / "vzlvs-config.conf";
+    if (!packaged_unit) return {{own, unit}};
+    if (*packaged_unit == unit) return {{own, std::nullopt}, {dropin, std::nullopt}};
+    return {{own, std::nullopt},
+            {dropin, "# " + first_line(unit).substr(2) +
+                         "\n# Written by vzlvs bootstrap --install-watch: this node's "
+                         "configuration file.\n[Service]\nExecStart=\nExecStart=" +
+                         vzlvs + " -c " + config + " watch\n"}};
+}
+
 std::vector<Step> watch_unit_steps(Ctx& ctx) {
-    const fs::path path = ctx.opts.unit_dir / "vzlvs-watch.service";
-    const std::string unit =
-        render_watch_unit(self_path(ctx.opts), fs::absolute(ctx.opts.config_path).string());
-    Step file{"node", "watch unit", "vzlvs bootstrap --install-watch",
-              [path, unit]() {
-                  auto text = read_file(path);
-                  bool ok = text && *text == unit;
-                  return Observation::holds_if(ok,
-                                               path.string() + (ok     ? ""
-                                                                : text ? " differs"
-                                                                       : " missing"),
-                                               "write " + path.string());
-              },
-              [path, unit]() {
-                  fs::create_directories(path.parent_path());
-                  atomic_write(path, unit, 0644);
-                  return Applied::changed("wrote " + path.string());
-              }};
+    const std::string self = self_path(ctx.opts);
+    const std::string config = fs::absolute(ctx.opts.config_path).string();
+    const std::string ours = first_line(render_watch_unit(self, config));
+    std::vector<Step> steps;
+    for (const auto& f :
+         watch_unit_files(self, config, ctx.opts.unit_dir, read_file(packaged_unit_path(self))))
+        steps.push_back(unit_file_step(f, ours));
 
     const std::vector<std::vector<std::string>> enable{
         {"systemctl", "daemon-reload"}, {"systemctl", "enable", "--now", "vzlvs-watch.service"}};
@@ -65,7 +113,42 @@ std::vector<Step> watch_unit_steps(Ctx& ctx) {
                      }
                      return Applied::changed("enabled and started");
                  }};
-    return {file, service};
+    steps.push_back(service);
+    return steps;
+}
+
+std::vector<Step> watch_unit_undo_steps(Ctx& ctx) {
+    const std::string self = self_path(ctx.opts);
+    const std::string config = fs::absolute(ctx.opts.config_path).string();
+    const std::string ours = first_line(render_watch_unit(self, config));
+    Step service{
+        "node", "watch service stopped", "",
+        [&ctx]() {
+            if (!ctx.seams.node_system().runs_systemd())
+                return Observation::skip("systemd is not running here");
+            auto& run = ctx.seams.runner();
+            const bool on = run.run({"systemctl", "is-enabled", "vzlvs-watch.service"}).ok() ||
+                            run.run({"systemctl", "is-active", "vzlvs-watch.service"}).ok();
+            return Observation::holds_if(!on, on ? "enabled or running" : "disabled, stopped",
+                                         "systemctl disable --now vzlvs-watch.service");
+        },
+        [&ctx]() {
+            const std::vector<std::string> argv{"systemctl", "disable", "--now",
+                                                "vzlvs-watch.service"};
+            RunResult r = ctx.seams.runner().run(argv);
+            if (!r.ok()) throw Error(describe_argv(argv) + " failed: " + r.err);
+            return Applied::changed("disabled and stopped");
+        }};
+    std::vector<Step> steps{service};
+    // Only files vzlvs wrote (its first line): an operator's own override stays.
+    for (auto f : watch_unit_files(self, config, ctx.opts.unit_dir, std::nullopt)) {
+        f.text.reset();
+        steps.push_back(unit_file_step(f, ours));
+    }
+    UnitFile dropin{ctx.opts.unit_dir / (std::string(kUnitName) + ".d") / "vzlvs-config.conf",
+                    std::nullopt};
+    steps.push_back(unit_file_step(dropin, ours));
+    return steps;
 }
 
 }  // namespace vzlvs

@@ -16,5 +16,7 @@ std::filesystem::path last_good_config_path(const Config& cfg);
 
 // The file holds render_config(cfg): every default spelled out, loadable on its own.
 Step last_good_config_step(Ctx& ctx);
+// bootstrap --undo: the file removed.
+Step no_last_good_config_step(Ctx& ctx);
 
 }  // namespace vzlvs

@@ -12,4 +12,9 @@ namespace vzlvs {
 
 std::vector<Step> node_steps(Ctx& ctx);
 
+// bootstrap --undo: what node_steps persisted (the blocks in modules-load.d / sysconfig and
+// sysctl.d) and the ARP guard, removed. The kernel's values stay as they are until the next
+// boot (vzlvs does not know what they were before); ipip stays loaded.
+std::vector<Step> node_undo_steps(Ctx& ctx);
+
 }  // namespace vzlvs

@@ -27,6 +27,10 @@ void refuse_sections_of_one_ct(Ctx& ctx);
 // once (bootstrap, watch); provision refuses per CT ("VIP held by no other CT").
 void refuse_vips_of_other_cts(Ctx& ctx);
 
+// bootstrap --undo removes the ARP guard: refused (UsageError, nothing changed) while a
+// configured CT still has one of its VIPs in IP_ADDRESS.
+void refuse_undo_while_provisioned(Ctx& ctx);
+
 // The container exists on this node.
 Step ct_exists_step(Ctx& ctx, std::shared_ptr<CtView> v);
 // It keeps an address that is no VIP (`address`, or an IP_ADDRESS entry): the director

@@ -19,6 +19,7 @@ struct FlowOptions {
     bool probe = false;          // check --probe: also probe each CT through the tunnel
     std::string probe_service;   // probe: only this service (empty: each of the CT's)
     bool install_watch = false;  // bootstrap: install and enable vzlvs-watch.service
+    bool undo = false;           // bootstrap --undo: take back what bootstrap persisted
     std::filesystem::path unit_dir = "/etc/systemd/system";
 };
 

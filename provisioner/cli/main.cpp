@@ -11,10 +11,12 @@
 #include "cli/version.hpp"
 #include "vzlvs/base/error.hpp"
 #include "vzlvs/base/signals.hpp"
+#include "vzlvs/base/strings.hpp"
 #include "vzlvs/commands/hook.hpp"
 #include "vzlvs/commands/run.hpp"
 #include "vzlvs/commands/watch.hpp"
 #include "vzlvs/config/config.hpp"
+#include "vzlvs/config/validate.hpp"
 
 using namespace vzlvs;
 
@@ -41,6 +43,20 @@ struct Args {
     int lock_wait = 30;
     std::string unit_dir = "/etc/systemd/system";
 };
+
+// The first word of the command line that is neither an option nor an option's value: what
+// the user meant as the command.
+std::string first_word(int argc, char** argv) {
+    for (int i = 1; i < argc; ++i) {
+        const std::string arg = argv[i];
+        if (arg == "-c" || arg == "--config" || arg == "--lock-wait") {
+            ++i;
+            continue;
+        }
+        if (!arg.empty() && arg[0] != '-') return arg;
+    }
+    return "";
+}
 
 void setup_logging(const Args& a) {
     auto logger = spdlog::stderr_color_mt("vzlvs");
@@ -137,6 +153,15 @@ int main(int argc, char** argv) {
             throw CLI::ValidationError("deprovision",
                                        "name the containers (CTID...) or give --all");
     } catch (const CLI::ParseError& e) {
+        if (app.get_subcommands().empty())
+            if (const std::string word = first_word(argc, argv); !word.empty()) {
+                std::vector<std::string> names;
+                for (const auto* sub : app.get_subcommands({})) names.push_back(sub->get_name());
+                std::cerr << "vzlvs: unknown command `" << word << "`"
+                          << validate::suggestion(word, names) << " (commands: " << join(names)
+                          << "; vzlvs --help)\n";
+                return static_cast<int>(Exit::usage);
+            }
         int rc = app.exit(e);
         return rc == 0 ? 0 : static_cast<int>(Exit::usage);
     }
@@ -151,6 +176,16 @@ int main(int argc, char** argv) {
             std::cout << example_config();
             return 0;
         }
+        if (*config) {
+            std::cout << render_config(load_config(a.config));
+            return 0;
+        }
+        // Everything past this point asks vzctl, netlink or the ARP guard, all root's: say so
+        // rather than let the first of them fail with its own words.
+        if (::geteuid() != 0)
+            throw UsageError("vzlvs " + app.get_subcommands().front()->get_name() +
+                             " must run as root (it drives vzctl, netlink and the ARP guard); "
+                             "`vzlvs config` and `vzlvs version` do not need it");
         FlowOptions opts;
         opts.dry_run = a.dry_run;
         opts.features_off = a.features_off;
@@ -170,10 +205,6 @@ int main(int argc, char** argv) {
         Config cfg =
             load_config(a.config, *watch ? UnknownKeys::warn : UnknownKeys::refuse, &warnings);
         for (const auto& w : warnings) spdlog::warn("{}", w.str());
-        if (*config) {
-            std::cout << render_config(cfg);
-            return 0;
-        }
         if (*watch) return run_watch(cfg, opts, parse_watch_options(a.interval));
 
         if (*probe) a.ctids = {a.probe_ctid};

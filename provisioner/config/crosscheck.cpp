@@ -3,6 +3,7 @@
 #include <map>
 
 #include "config/internal.hpp"
+#include "vzlvs/config/ctid.hpp"
 
 namespace vzlvs::config_detail {
 namespace {
@@ -92,9 +93,24 @@ void colliding_backend_ids(const RawConfig& raw, const Config& cfg, Problems& pr
     }
 }
 
+// vzctl 4 knows containers by number only: a name (vzctl 7's) would fail at every vzctl call.
+void names_on_vzctl_4(const RawConfig& raw, const Config& cfg, Problems& problems) {
+    if (cfg.node.openvz != OpenvzRelease::v4) return;
+    for (const auto& s : raw.sections) {
+        if (s.kind != "container" || !cfg.container(s.arg)) continue;
+        const std::string why = check_legacy_ctid(s.arg);
+        if (!why.empty())
+            problems.add(s.line, s.label(), "",
+                         why +
+                             "; with openvz = 4 in [node] a container is named by its numeric "
+                             "CTID (names are vzctl 7's)");
+    }
+}
+
 }  // namespace
 
 void cross_check(const RawConfig& raw, const Config& cfg, Problems& problems) {
+    names_on_vzctl_4(raw, cfg, problems);
     duplicate_virtual_services(raw, cfg, problems);
     shared_vips_and_addresses(raw, cfg, problems);
     colliding_backend_ids(raw, cfg, problems);

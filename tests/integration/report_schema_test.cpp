@@ -107,7 +107,14 @@ TEST(ReportSchema, MalformedReportsFailValidation) {
                         {"exit", 1}};
     TempDir dir;
     write_file(dir.file("valid.json"), valid.dump(2));
-    RunResult ok = validate({dir.file("valid.json")});
+    // OpenVZ 7 containers are named in the config by name or UUID (issue 23, finding 5).
+    json named = valid, uuid = valid;
+    named["outcomes"][0]["scope"] = "ct web-1";
+    uuid["outcomes"][0]["scope"] = "ct 6c4a4f2e-3b1d-4a8e-9f2a-1d2c3b4a5e6f";
+    write_file(dir.file("named.json"), named.dump(2));
+    write_file(dir.file("uuid.json"), uuid.dump(2));
+    RunResult ok =
+        validate({dir.file("valid.json"), dir.file("named.json"), dir.file("uuid.json")});
     ASSERT_EQ(ok.exit_code, 0) << ok.err;
 
     struct Bad {
@@ -133,6 +140,8 @@ TEST(ReportSchema, MalformedReportsFailValidation) {
          [](json& j) { j["command"] = "frobnicate"; }},
         {"bad-scope", "/outcomes/0/scope", "does not match",
          [](json& j) { j["outcomes"][0]["scope"] = "container 101"; }},
+        {"bad-ct-name", "/outcomes/0/scope", "does not match",
+         [](json& j) { j["outcomes"][0]["scope"] = "ct -web"; }},
     };
     for (const auto& b : bad) {
         SCOPED_TRACE(b.name);

@@ -401,3 +401,22 @@ TEST(ConfigUnknownKeys, WarnModeStillRefusesEveryOtherProblem) {
 
 }  // namespace
 }  // namespace vzlvs::config_test
+
+namespace vzlvs::config_test {
+namespace {
+
+// Issue 23: a CT name is vzctl 7's; with openvz = 4 it is refused when the config is read.
+TEST(ConfigCtNames, ANameIsRefusedWithOpenvz4AndTakenOtherwise) {
+    const std::string body =
+        "[service web]\nvip = 192.0.2.10\nport = 80\n"
+        "[container 20x]\nservices = web\n";
+    ConfigProblem p = problem_of("[node]\nopenvz = 4\n" + body);
+    EXPECT_EQ(p.section, "container 20x");
+    EXPECT_THAT(p.message, ::testing::HasSubstr("with openvz = 4 in [node] a container is named "
+                                                "by its numeric CTID"));
+    EXPECT_NO_THROW(parse_config("[node]\nopenvz = 7\n" + body, "test.conf"));
+    EXPECT_NO_THROW(parse_config(body, "test.conf"));  // auto: the node decides (vzctl.hpp)
+}
+
+}  // namespace
+}  // namespace vzlvs::config_test

@@ -31,7 +31,7 @@ Step ct_venet_vip_step(Ctx& ctx, std::shared_ptr<CtView> v) {
     // removed from inside the CT (re-adding it with --ipadd would flap the route).
     return {v->scope(), "VIP on the CT side of venet",
             ctx.seams.containers().describe(CtChange::restart(v->ct.ctid)), [v]() {
-                if (!v->status().running) return Observation::holds("CT stopped");
+                if (!v->status().running) return Observation::skip("CT stopped");
                 std::vector<std::string> missing;
                 const auto& a = v->net().venet;
                 for (const auto& vip : v->vips)
@@ -54,8 +54,13 @@ Step ct_mss_step(Ctx& ctx, std::shared_ptr<CtView> v) {
             "SYN,RST SYN -d VIP -j TCPMSS --set-mss N), or inside the CT advertise a smaller MSS "
             "(ip route change default dev venet0 advmss N, persisted) with N = uplink MTU - 60",
             [&ctx, v]() {
-                if (!v->status().running || !v->net().tunl0)
-                    return Observation::holds("not observable now");
+                const auto& svcs = v->ct.services;
+                if (std::none_of(svcs.begin(), svcs.end(), [&](const std::string& name) {
+                        return ctx.cfg.services.at(name).protocol == Protocol::tcp;
+                    }))
+                    return Observation::skip("no TCP service: MSS is TCP's");
+                if (!v->status().running) return Observation::skip("CT stopped");
+                if (!v->net().tunl0) return Observation::skip("no tunl0 to look at");
                 unsigned mtu = 0;
                 for (const auto& dev : uplinks(ctx)) {
                     auto l = ctx.seams.netlink().link(dev);

@@ -23,8 +23,8 @@ Step ct_inside_step(Ctx& ctx, std::shared_ptr<CtView> v) {
 Step ct_kind_step(std::shared_ptr<CtView> v) {
     return {v->scope(), "tunl0 is an ipip device",
             "the node's kernel needs ipip (modprobe ipip; vzlvs bootstrap)", [v]() {
-                if (!v->status().running || !v->net().tunl0)
-                    return Observation::holds("not observable now");
+                if (!v->status().running) return Observation::skip("CT stopped");
+                if (!v->net().tunl0) return Observation::skip("no tunl0 to look at");
                 const std::string& kind = v->net().kind;
                 return Observation::holds_if(
                     kind == "ipip", kind == "ipip"

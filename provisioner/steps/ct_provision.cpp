@@ -131,7 +131,7 @@ Step restart_step(Ctx& ctx, std::shared_ptr<CtView> v) {
            cmd + " (the ipip feature takes effect at start), or set restart = auto in [node]"};
     s.verify = false;
     s.observe = [&ctx, v, cmd]() {
-        if (!v->status().running) return Observation::holds("CT stopped");
+        if (!v->status().running) return Observation::skip("CT stopped");
         // A plan (--dry-run) on vzctl 7: the feature step's own call restarts the CT.
         if (!v->conf().feature_on("ipip") && restarts_with_features(ctx, *v))
             return Observation::skip("the ipip feature's vzctl call restarts the container");

@@ -149,6 +149,24 @@ TEST_F(Flows, CheckIsReadOnlyAndNamesTheDrift) {
     EXPECT_TRUE(n.events.log.empty()) << "check changed: " << n.events.log[0];
 }
 
+// Issue 23: what cannot be looked at is skipped, not ok; the MSS is TCP's alone.
+TEST_F(Flows, UnobservableStepsAreSkippedAndUdpHasNoMss) {
+    ASSERT_EQ(failures(n.run("provision")), "");
+    n.containers.cts["101"].running = false;
+    Report r = n.run("check");
+    for (const char* name : {"tunl0 is an ipip device", "MSS fits the tunnel",
+                             "VIP on the CT side of venet", "ipip effective"}) {
+        const Outcome* o = find(r, "ct 101", name);
+        ASSERT_NE(o, nullptr) << name;
+        EXPECT_EQ(o->status, Status::skipped) << name << ": " << o->detail;
+        EXPECT_EQ(o->detail, "CT stopped") << name;
+    }
+    const Outcome* udp = find(r, "ct 102", "MSS fits the tunnel");
+    ASSERT_NE(udp, nullptr);
+    EXPECT_EQ(udp->status, Status::skipped);
+    EXPECT_EQ(udp->detail, "no TCP service: MSS is TCP's");
+}
+
 TEST_F(Flows, DrainHoldsTheBackendOutUntilRegister) {
     ASSERT_EQ(failures(n.run("provision")), "");
     ASSERT_EQ(failures(n.run("drain", {"101"})), "");

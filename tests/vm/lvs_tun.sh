@@ -11,6 +11,7 @@
 #     node 3 (.4)  vzctl 7  CT 103 (.103)  tc with clsact (OpenVZ 7's 3.10 backport);
 #                                          [node] probe = yes
 #   venet allows one CT per VIP per node, hence a node per CT.
+# Last, CT 101 restarts under a broken vzlvs.conf: it starts, guarded (issue 23).
 # vzlvs bootstrap and provision on each node from a config file; the client's fetches of the
 # VIP must be answered by every CT, with IPVS OutPkts 0 (replies bypass the director), and no
 # frame on the LAN may claim the VIP for anyone but the director (an ARP capture of the run).
@@ -322,6 +323,26 @@ check "each of the $leak_runs restarts' VIP routes was removed (${window%% *})" 
 run ip -n vm1-node route show $vip
 check "... and none is left" expect 0 "" ""
 at "leak window measured"
+
+# A broken vzlvs.conf on node 1 (a typo pushed to the fleet): CT 101 still starts, the hook
+# guards and cleans up with the last validated config, and the ARP record below covers it.
+cp /tmp/vzlvs1.conf "$TMPD/vzlvs1.conf.good"
+printf '[container 101\nweight = many\n' >>/tmp/vzlvs1.conf
+run "$vz1" restart 101
+check "broken config: vzctl restart 101 still starts the CT" rc_is 0
+check "... the hook said it used the last validated config" has "$ERR$OUT" "does not load, so the hook uses"
+flock /tmp/state1/workers/101.lock true
+serve 1
+run ip -n vm1-node route show $vip
+check "... no route of the VIP is left on node 1" expect 0 "" ""
+for _ in $(seq 20); do
+    fetch 3
+    ((A[101] > 0)) && break
+    sleep 0.5
+done
+check "... and CT 101 answers the client again" test "${A[101]}" -gt 0
+cp "$TMPD/vzlvs1.conf.good" /tmp/vzlvs1.conf
+at "broken config checked"
 
 kill "${pids[@]}" 2>/dev/null
 pids=()

@@ -42,6 +42,7 @@ struct Args {
     std::string probe_service;
     int lock_wait = 30;
     std::string unit_dir = "/etc/systemd/system";
+    std::string metrics_file;
 };
 
 // The first word of the command line that is neither an option nor an option's value: what
@@ -110,7 +111,7 @@ int main(int argc, char** argv) {
     bootstrap
         ->add_flag("--undo", a.undo,
                    "take back what bootstrap persisted, the ARP guard and the watch unit "
-                   "(after deprovision --all)")
+                   "(once no container is provisioned)")
         ->excludes("--install-watch");
     auto* provision = app.add_subcommand("provision", "make containers LVS-TUN real servers");
     provision->add_option("CTID", a.ctids, "containers (default: every configured one)");
@@ -124,6 +125,8 @@ int main(int argc, char** argv) {
     check->add_option("CTID", a.ctids, "containers (default: every configured one)");
     check->add_flag("--probe", a.probe,
                     "also reach each service through the tunnel, as the director does");
+    check->add_option("--metrics-file", a.metrics_file,
+                      "also write the result as Prometheus metrics (node_exporter textfile)");
     auto* probe = app.add_subcommand(
         "probe", "reach a container's service through the tunnel, as the director does (exit 0/1)");
     probe->add_option("CTID", a.probe_ctid, "the container")->required();
@@ -212,7 +215,11 @@ int main(int argc, char** argv) {
         std::string name = app.get_subcommands().front()->get_name();
         if (a.all)
             for (const auto& [ctid, _] : cfg.containers) a.ctids.push_back(ctid);
-        Report report = run_command(cfg, opts, name, a.ctids);
+        if (a.metrics_file.empty())
+            return print_report(run_command(cfg, opts, name, a.ctids), name, a);
+        Seams seams(cfg);
+        Report report = run_command(cfg, opts, name, a.ctids, seams);
+        write_check_metrics(cfg, report, seams, a.metrics_file);
         return print_report(report, name, a);
     } catch (const Error& e) {
         spdlog::error("{}", e.what());

@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "commands/log_lines.hpp"
+#include "commands/metrics.hpp"
 #include "commands/syslog.hpp"
 #include "vzlvs/base/lock.hpp"
 #include "vzlvs/base/signals.hpp"
@@ -53,7 +54,7 @@ class Watcher {
     Watcher(const Config& cfg, const FlowOptions& opts, const StopSignals& stop)
         : cfg_(cfg), opts_(opts), stop_(stop) {}
 
-    void pass() {
+    void pass(Metrics& metrics) {
         ++passes_;
         const auto started = clock::now();
         Seams seams(cfg_);         // fresh each pass: no connection or cache outlives a failure
@@ -75,6 +76,12 @@ class Watcher {
             }
         }
         log_outcomes(report, clock::now() - started);
+        metrics.record_run(cfg_, report, true, std::chrono::system_clock::now());
+        try {
+            metrics.set_guard_backend(to_string(seams.guard().backend()));
+        } catch (const std::exception&) {
+            // No guard to be had: the pass's own outcome says why.
+        }
     }
 
   private:
@@ -204,9 +211,20 @@ int run_watch(const Config& cfg, const FlowOptions& opts, const WatchOptions& wo
     struct SweepTarget {
         std::string venet;
         std::vector<OwnedVip> vips;
+        std::filesystem::path metrics_file;
     };
     auto target_of = [](const Config& c) {
-        return std::make_shared<const SweepTarget>(SweepTarget{c.node.venet, owned_vips(c)});
+        return std::make_shared<const SweepTarget>(
+            SweepTarget{c.node.venet, owned_vips(c), c.node.metrics_file});
+    };
+    Metrics metrics;  // kept across reloads: the counters are watch's since it started
+    auto write_metrics = [&metrics](const std::filesystem::path& file) {
+        if (file.empty()) return;
+        try {
+            write_metrics_file(file, metrics.render());
+        } catch (const std::exception& e) {
+            spdlog::warn("metrics not written: {}", e.what());
+        }
     };
     std::shared_ptr<const SweepTarget> target = target_of(current);
     std::mutex target_mutex;  // guards the pointer only
@@ -272,7 +290,14 @@ int run_watch(const Config& cfg, const FlowOptions& opts, const WatchOptions& wo
                     std::lock_guard<std::mutex> l(target_mutex);
                     now = target;
                 }
-                log_swept(sweep_notified_leaks(*nl, now->venet, now->vips, events));
+                const auto seen = clock::now();
+                Swept swept = sweep_notified_leaks(*nl, now->venet, now->vips, events);
+                // The window as watch sees it: from reading the event to the deletion.
+                for (std::size_t i = 0; i < swept.routed.size(); ++i)
+                    metrics.record_leak(clock::now() - seen);
+                // Written before the log says so: whoever reads the line finds the file done.
+                if (!swept.routed.empty()) write_metrics(now->metrics_file);
+                log_swept(swept);
                 return false;  // never done: only the deadline or a stop ends the wait
             };
             while (!stop.requested()) {
@@ -295,7 +320,8 @@ int run_watch(const Config& cfg, const FlowOptions& opts, const WatchOptions& wo
         if (stop.take_reload()) reload("SIGHUP:");
         if (clock::now() >= next_pass) {
             if (!(stamp_of(current.source) == stamp)) reload("changed:");
-            watcher->pass();
+            watcher->pass(metrics);
+            write_metrics(current.node.metrics_file);
             next_pass = clock::now() + wopts.interval;
             if (!sweeper.joinable()) start_sweeper();
             continue;  // re-check the signals before waiting

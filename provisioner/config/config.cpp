@@ -88,10 +88,12 @@ std::filesystem::path Config::global_vz_conf() const {
 bool operator==(const NodeConfig& a, const NodeConfig& b) {
     return std::tie(a.name, a.vzctl, a.vz_conf_dir, a.venet, a.state_dir, a.restart, a.uplinks,
                     a.modules_persist, a.all_rp_filter, a.openvz, a.sysctl_dir, a.modules_load_dir,
-                    a.sysconfig_modules_dir, a.runtime_root, a.probe, a.probe_timeout) ==
+                    a.sysconfig_modules_dir, a.runtime_root, a.probe, a.probe_timeout,
+                    a.metrics_file) ==
            std::tie(b.name, b.vzctl, b.vz_conf_dir, b.venet, b.state_dir, b.restart, b.uplinks,
                     b.modules_persist, b.all_rp_filter, b.openvz, b.sysctl_dir, b.modules_load_dir,
-                    b.sysconfig_modules_dir, b.runtime_root, b.probe, b.probe_timeout);
+                    b.sysconfig_modules_dir, b.runtime_root, b.probe, b.probe_timeout,
+                    b.metrics_file);
 }
 
 bool operator==(const DirectorConfig& a, const DirectorConfig& b) {

@@ -82,6 +82,7 @@ std::string render_config(const Config& cfg) {
         << "runtime_root = " << n.runtime_root.string() << "\n"
         << "probe = " << (n.probe ? "yes" : "no") << "\n"
         << "probe_timeout = " << format_duration(n.probe_timeout) << "\n";
+    optional_path(out, "metrics_file", n.metrics_file, "so watch writes no metrics");
 
     const DirectorConfig& d = cfg.director;
     out << "\n[director]\n";

@@ -179,6 +179,8 @@ void node_section(const RawSection* s, NodeConfig& n, Problems& problems) {
                      why = "\"" + v + "\" is out of range; a probe waits 100ms to 60s, e.g. 2s";
                  return why;
              }},
+            {"metrics_file",
+             [&](const std::string& v) { return optional_file(v, &n.metrics_file); }},
         };
         seen = apply(*s, "[node]", keys, problems);
     }

@@ -22,4 +22,9 @@ Report run_command(const Config& cfg, const FlowOptions& opts, const std::string
 Report run_command(const Config& cfg, const FlowOptions& opts, const std::string& command,
                    const std::vector<std::string>& ctids, Seams& seams);
 
+// `check --metrics-file FILE`: the run's report as Prometheus metrics (docs/metrics.md),
+// written atomically to path. Throws Error when the file cannot be written.
+void write_check_metrics(const Config& cfg, const Report& report, Seams& seams,
+                         const std::filesystem::path& path);
+
 }  // namespace vzlvs

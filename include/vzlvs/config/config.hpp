@@ -47,6 +47,9 @@ struct NodeConfig {
     // would (net/tunnel_probe.hpp); a CT that does not answer is not registered.
     bool probe = false;
     std::chrono::milliseconds probe_timeout{std::chrono::seconds(2)};
+    // Where watch writes its metrics after each pass (node_exporter's textfile collector
+    // reads the directory); empty: none (docs/metrics.md).
+    std::filesystem::path metrics_file;
 };
 
 struct DirectorConfig {

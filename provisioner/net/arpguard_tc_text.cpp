@@ -91,13 +91,25 @@ std::vector<TcQdisc> parse_tc_qdiscs(const std::string& text) {
 
 namespace {
 
-// "1:3" → 3; nullopt when the class is not a minor of the given major handle ("1:").
-std::optional<unsigned> child_of(const std::string& parent, const std::string& major) {
-    auto colon = major.find(':');
-    if (colon == std::string::npos || parent.rfind(major.substr(0, colon + 1), 0) != 0)
-        return std::nullopt;
+// The major of "1:" or "1:3" (hex; "" before the colon is 0); nullopt when malformed.
+std::optional<unsigned> major_of(const std::string& handle) {
+    const auto colon = handle.find(':');
+    if (colon == std::string::npos) return std::nullopt;
+    if (colon == 0) return 0u;
     unsigned n = 0;
-    if (std::sscanf(parent.c_str() + colon + 1, "%x", &n) != 1 || n == 0) return std::nullopt;
+    if (std::sscanf(handle.substr(0, colon).c_str(), "%x", &n) != 1) return std::nullopt;
+    return n;
+}
+
+// "1:3" → 3; nullopt when the class is not a minor of the given major handle ("1:"). tc
+// prints a class of major 0 without it: the queues of a default mq root (handle 0:) are
+// ":1", ":2"... (iproute2 print_tc_classid, every version).
+std::optional<unsigned> child_of(const std::string& parent, const std::string& major) {
+    const auto want = major_of(major), have = major_of(parent);
+    if (!want || !have || *want != *have) return std::nullopt;
+    unsigned n = 0;
+    if (std::sscanf(parent.c_str() + parent.find(':') + 1, "%x", &n) != 1 || n == 0)
+        return std::nullopt;
     return n;
 }
 
@@ -146,6 +158,12 @@ std::vector<std::vector<std::string>> plan_tc_prio_egress(const std::string& dev
         parents->push_back("1:");
         return cmds;
     }
+    // The kernel's own mq root has handle 0:, and a class of a qdisc with handle 0 cannot be
+    // named ("Failed to find specified qdisc"): it becomes an mq with handle 1:, which gives
+    // every queue the default qdisc again (what they have: checked below), then the prios.
+    const bool unnamed = major_of(root->handle) == 0u;
+    if (unnamed)
+        cmds.push_back({"tc", "qdisc", "replace", "dev", dev, "root", "handle", "1:", "mq"});
     for (const auto& q : qdiscs) {
         if (q.dev != dev || q.parent == "root" || q.parent == "ingress") continue;
         auto n = child_of(q.parent, root->handle);
@@ -163,7 +181,10 @@ std::vector<std::vector<std::string>> plan_tc_prio_egress(const std::string& dev
                         "changed (docs/arp-guard.md)");
         if (*n + kMqChildMajor > 0xffff)
             throw Error("ARP guard: " + dev + " has more queues than vzlvs can give a handle");
-        cmds.push_back({"tc", "qdisc", "add", "dev", dev, "parent", q.parent, "handle", h, "prio"});
+        char parent[16];
+        std::snprintf(parent, sizeof parent, "1:%x", *n);
+        cmds.push_back({"tc", "qdisc", "add", "dev", dev, "parent", unnamed ? parent : q.parent,
+                        "handle", h, "prio"});
         parents->push_back(h);
     }
     if (parents->empty())

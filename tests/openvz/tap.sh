@@ -1,7 +1,9 @@
 # Sourced by the stand-in's conformance suites: TAP-like results ("ok N - name" /
 # "not ok N - name", then "N passed, N failed" from tap_summary) and the checks they share.
-# The suite sets TMPD (a temp dir) before calling run.
+# The suite sets TMPD (a temp dir) before calling run, or calls tap_tmpdir.
 pass=0 fail=0 n=0 DIAG=""
+# tap_tmpdir: TMPD made, and removed when the suite exits.
+tap_tmpdir() { TMPD=$(mktemp -d); trap 'rm -rf "$TMPD"' EXIT; }
 ok() { ((++n)); ((++pass)); echo "ok $n - $1"; }
 nok() { ((++n)); ((++fail)); echo "not ok $n - $1"; [[ -n ${2-} ]] && sed 's/^/#   /' <<<"$2"; }
 skip() { ((++n)); ((++pass)); echo "ok $n - $1 # skip $2"; }

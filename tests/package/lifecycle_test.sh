@@ -15,8 +15,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 dist=$1
 src=$2
 source "$here/../openvz/tap.sh"
-TMPD=$(mktemp -d)
-trap 'rm -rf "$TMPD"' EXIT
+tap_tmpdir
 
 rpm=$(ls "$dist"/vzlvs-*.x86_64.rpm)
 deb=$(ls "$dist"/vzlvs_*_amd64.deb)

@@ -9,8 +9,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 dist=$1
 src=$2
 source "$here/../openvz/tap.sh"
-TMPD=$(mktemp -d)
-trap 'rm -rf "$TMPD"' EXIT
+tap_tmpdir
 
 run lintian --fail-on error,warning "$dist"/vzlvs_*_amd64.deb
 check "lintian: no error or warning" rc_is 0

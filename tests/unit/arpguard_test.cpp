@@ -233,6 +233,87 @@ TEST(ArpGuardTc, ParsesShowOutputIntoVipsAndDirections) {
                     "pref", "49152", "handle", "800::800", "u32"}));
 }
 
+// CentOS 7's iproute (4.11.0, also OpenVZ 7's; 3.10.0 before it prints the same lines), as
+// its print code writes them -- tc/tc_filter.c print_filter, tc/f_u32.c u32_print_opt and
+// print_raw, tc/m_action.c tc_print_action, tc/m_gact.c print_gact (CONFIG_GACT_PROB),
+// tc/tc_qdisc.c print_qdisc, tc/q_prio.c (pfifo_fast), tc/q_ingress.c: no `chain`, no
+// `not_in_hw` (both later), and a line of one blank after each action.
+const char* const kTcShowIproute411 =
+    "filter protocol arp pref 49152 u32 \n"
+    "filter protocol arp pref 49152 u32 fh 801: ht divisor 1 \n"
+    "filter protocol arp pref 49152 u32 fh 801::800 order 2048 key ht 801 bkt 0 terminal flowid "
+    "??? \n"
+    "  match 00010800/ffffffff at 0\n"
+    "  match 00000001/0000ffff at 4\n"
+    "  match 0a000005/ffffffff at 24\n"
+    "\taction order 1: gact action drop\n"
+    "\t random type none pass val 0\n"
+    "\t index 2 ref 1 bind 1\n"
+    " \n"
+    "filter protocol arp pref 49152 u32 fh 800: ht divisor 1 \n"
+    "filter protocol arp pref 49152 u32 fh 800::800 order 2048 key ht 800 bkt 0 terminal flowid "
+    "??? \n"
+    "  match 00010800/ffffffff at 0\n"
+    "  match 00000a00/0000ffff at 12\n"
+    "  match 00050000/ffff0000 at 16\n"
+    "\taction order 1: gact action drop\n"
+    "\t random type none pass val 0\n"
+    "\t index 1 ref 1 bind 1\n"
+    " \n"
+    "filter protocol arp pref 7 u32 fh 802::800 order 2048 key ht 802 bkt 0 flowid 1:1 \n"
+    "  match 00000000/00000000 at 0\n";
+
+TEST(ArpGuardTc, ParsesCentos7IproutesFilterOutputAsDebians) {
+    auto f = parse_tc_filters(kTcShowIproute411, "ffff:");
+    auto debian = parse_tc_filters(kTcShow, "ffff:");
+    ASSERT_EQ(f.size(), debian.size());
+    for (std::size_t i = 0; i < f.size(); ++i) {
+        SCOPED_TRACE(i);
+        EXPECT_EQ(f[i].handle, debian[i].handle);
+        EXPECT_EQ(f[i].pref, debian[i].pref);
+        EXPECT_EQ(f[i].matches, debian[i].matches);
+        EXPECT_EQ(f[i].drop, debian[i].drop);
+        EXPECT_EQ(f[i].vip, debian[i].vip);
+        EXPECT_EQ(f[i].egress, debian[i].egress);
+        EXPECT_EQ(f[i].ingress, debian[i].ingress);
+    }
+    EXPECT_TRUE(f[0].ingress && f[0].drop);
+    EXPECT_TRUE(f[1].egress && f[1].drop);
+}
+
+// A two-queue NIC on CentOS 7 (a default mq root, handle 0:, its pfifo_fast children, and the
+// ingress qdisc), as iproute 4.11 prints `tc qdisc show`.
+TEST(ArpGuardTc, PlansPrioOnCentos7IproutesMqOutput) {
+    auto q = parse_tc_qdiscs(
+        "qdisc mq 0: dev eth0 root \n"
+        "qdisc pfifo_fast 0: dev eth0 parent :2 bands 3 priomap  1 2 2 2 1 2 0 0 1 1 1 1 1 1 1 "
+        "1\n"
+        "qdisc pfifo_fast 0: dev eth0 parent :1 bands 3 priomap  1 2 2 2 1 2 0 0 1 1 1 1 1 1 1 "
+        "1\n"
+        "qdisc ingress ffff: dev eth0 parent ffff:fff1 ---------------- \n");
+    ASSERT_EQ(q.size(), 4u);
+    EXPECT_EQ(q[0].kind, "mq");
+    EXPECT_EQ(q[1].parent, ":2");
+    EXPECT_EQ(q[3].parent, "ingress");
+    std::vector<std::string> parents;
+    // A class of a qdisc with handle 0 cannot be named: the mq root gets handle 1: first (the
+    // VM test found it; every queue then has the default qdisc again, as checked here).
+    EXPECT_EQ(
+        plan_tc_prio_egress("eth0", q, &parents),
+        (std::vector<Argv>{
+            {"tc", "qdisc", "replace", "dev", "eth0", "root", "handle", "1:", "mq"},
+            {"tc", "qdisc", "add", "dev", "eth0", "parent", "1:2", "handle", "fa02:", "prio"},
+            {"tc", "qdisc", "add", "dev", "eth0", "parent", "1:1", "handle", "fa01:", "prio"}}));
+    EXPECT_EQ(parents, (std::vector<std::string>{"fa02:", "fa01:"}));
+    // Once made, 4.11 prints them as it prints any prio: they are found again.
+    q = parse_tc_qdiscs(
+        "qdisc mq 1: dev eth0 root \n"
+        "qdisc prio fa02: dev eth0 parent 1:2 bands 3 priomap  1 2 2 2 1 2 0 0 1 1 1 1 1 1 1 1\n"
+        "qdisc prio fa01: dev eth0 parent 1:1 bands 3 priomap  1 2 2 2 1 2 0 0 1 1 1 1 1 1 1 1\n");
+    EXPECT_EQ(tc_egress_parents(TcFlavor::prio, "eth0", q),
+              (std::vector<std::string>{"fa02:", "fa01:"}));
+}
+
 TEST(ArpGuardUplinks, AppliesVzgetnetdevRule) {
     std::vector<UplinkCandidate> links = {
         {"lo", true, true, false, false, true},         {"eth0", true, false, false, false, true},

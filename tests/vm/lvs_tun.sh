@@ -47,6 +47,9 @@ eval "$("$src/tests/openvz/mknode" -p vm1 --openvz 4 /tmp/node1)"
 lan=$VZ_STANDIN_LAN_NS
 eval "$("$src/tests/openvz/mknode" -p vm2 --openvz 4 --queues 4 --lan "$lan" --addr 198.51.100.3 /tmp/node2)"
 eval "$("$src/tests/openvz/mknode" -p vm3 --openvz 7 --lan "$lan" --addr 198.51.100.4 /tmp/node3)"
+# Node 2's second uplink: a NIC's default mq root, handle 0:, whose queues tc prints as :1..:4
+# (an ifb with four queues gets what a multiqueue NIC gets; eth0's mq was made with 1:).
+ip -n vm2-node link add mq0 numtxqueues 4 type ifb && ip -n vm2-node link set mq0 up
 # The client, one hop behind the router.
 ip netns add cli
 ip -n "$lan" link add c0 type veth peer name eth0 netns cli
@@ -148,7 +151,7 @@ for k in 1 2 3; do
     {
         "$src/tests/openvz/node-conf" "/tmp/node$k" "vmnode$k" "/tmp/state$k"
         echo "restart = auto"
-        echo "uplinks = eth0"
+        if ((k == 2)); then echo "uplinks = eth0, mq0"; else echo "uplinks = eth0"; fi
         ((k == 3)) && echo "probe = yes"
         cat <<CONF
 [director]
@@ -226,6 +229,11 @@ check "node 2: eth0 keeps its mq root" grep -q "^qdisc mq 1: root" <<<"$qd"
 check "... each of its 4 queues got a prio of its own" \
     test "$(grep -cE "^qdisc prio fa0[1-4]: parent 1:[1-4] " <<<"$qd")" = 4
 [[ $(grep -cE "^qdisc prio fa0[1-4]: parent 1:[1-4] " <<<"$qd") == 4 ]] || printf '%s\n' "$qd" | sed 's/^/#   /'
+qd=$(tc -n vm2-node qdisc show dev mq0)
+check "node 2: mq0's default mq root (0:) became mq 1:" grep -q "^qdisc mq 1: root" <<<"$qd"
+check "... each of its 4 queues got a prio of its own" \
+    test "$(grep -cE "^qdisc prio fa0[1-4]: parent 1:[1-4] " <<<"$qd")" = 4
+[[ $(grep -cE "^qdisc prio fa0[1-4]: parent 1:[1-4] " <<<"$qd") == 4 ]] || printf '%s\n' "$qd" | sed 's/^/#   /'
 run v 3 check
 check "node 3: the tc guard takes its clsact form" has "$OUT" "drop on clsact"
 run v 1 probe 101 web
@@ -286,6 +294,20 @@ at "fault 2 done"
 # timestamps as it reads each message): the first is checked in full (the hook removes the
 # leaked route, traffic flows, the backend is back), the others only timed.
 vz1=/tmp/node1/bin/vzctl
+# back_after_restart PREFIX: once CT 101's hook worker is done and its server listens again,
+# no route of the VIP is left on node 1 and the client is answered by CT 101.
+back_after_restart() {
+    flock /tmp/state1/workers/101.lock true
+    serve 1
+    run ip -n vm1-node route show $vip
+    check "$1 no route of the VIP is left on node 1" expect 0 "" ""
+    for _ in $(seq 20); do
+        fetch 3
+        ((A[101] > 0)) && break
+        sleep 0.5
+    done
+    check "$1 CT 101 answers the client again" test "${A[101]}" -gt 0
+}
 ip netns exec vm1-node ip -ts monitor route >"$TMPD/monitor.log" &
 mon=$!
 sleep 0.3  # the monitor subscribes before its first read; nothing to await from outside
@@ -294,16 +316,7 @@ check "vzctl restart 101" rc_is 0
 # nft drops at the egress hook, before any queue: the sender is told (docs/arp-guard.md).
 check "... its arpsend of the VIP was refused at the uplink (ENOBUFS)" \
     has "$ERR$OUT" "No buffer space available"
-flock /tmp/state1/workers/101.lock true
-serve 1
-run ip -n vm1-node route show $vip
-check "after the restart no route of the VIP is left on node 1" expect 0 "" ""
-for _ in $(seq 20); do
-    fetch 3
-    ((A[101] > 0)) && break
-    sleep 0.5
-done
-check "after the restart CT 101 answers again" test "${A[101]}" -gt 0
+back_after_restart "after the restart:"
 run ip netns exec dir ipvsadm -L -n
 check "... registered at its full weight again (IPVS weight 100)" \
     grep -qE "198.51.100.101:80 +Tunnel +100 " <<<"$OUT"
@@ -331,16 +344,7 @@ printf '[container 101\nweight = many\n' >>/tmp/vzlvs1.conf
 run "$vz1" restart 101
 check "broken config: vzctl restart 101 still starts the CT" rc_is 0
 check "... the hook said it used the last validated config" has "$ERR$OUT" "does not load, so the hook uses"
-flock /tmp/state1/workers/101.lock true
-serve 1
-run ip -n vm1-node route show $vip
-check "... no route of the VIP is left on node 1" expect 0 "" ""
-for _ in $(seq 20); do
-    fetch 3
-    ((A[101] > 0)) && break
-    sleep 0.5
-done
-check "... and CT 101 answers the client again" test "${A[101]}" -gt 0
+back_after_restart "..."
 cp "$TMPD/vzlvs1.conf.good" /tmp/vzlvs1.conf
 at "broken config checked"
 

@@ -2,7 +2,8 @@
 # A tiny run of every benchmark in tests/bench/ (docs/benchmarks.md), so that they do not rot:
 # each runs on a few containers and prints its figures. What is checked is what a benchmark
 # must show to be read at all, and the counts it reports: a no-change run over the fleet
-# spawns one process (nft) on vzctl 7 whatever N, and one more per CT on vzctl 4 (exec2).
+# spawns one process (nft) on vzctl 7 whatever N; on vzctl 4 at least one more per CT (the
+# exec2, and what ct-net.sh runs inside the CT).
 # No time is asserted.
 #
 #   tests/bench/smoke.sh BUILD_DIR      (root)
@@ -22,9 +23,9 @@ for o in 4 7; do
     printf '%s\n' "$out"
     check "fleet_bench openvz $o: check and provision at N=3 and N=6" \
         test "$(rows "$out" "$o" | wc -l)" -eq 4
-    # vzctl 7: nft only. vzctl 4 offers no way into a CT but vzctl exec2: one per CT.
-    check "fleet_bench openvz $o: processes per no-change run: nft$( ((o == 4)) && echo ', an exec2 per CT')" \
-        test -z "$(rows "$out" "$o" | awk -v o="$o" '$6 != (o == 4 ? $2 + 1 : 1)')"
+    # vzctl 7: nft only. vzctl 4 offers no way into a CT but vzctl exec2, at least one per CT.
+    check "fleet_bench openvz $o: processes per no-change run: nft$( ((o == 4)) && echo ', an exec2 and more per CT')" \
+        test -z "$(rows "$out" "$o" | awk -v o="$o" 'o == 4 ? $6 < $2 + 1 : $6 != 1')"
 done
 out=$("$here/watch_bench.sh" -o 7 -n 3 -e 5 -p 2 "$build/vzlvs" 2>&1)
 printf '%s\n' "$out"

@@ -42,7 +42,10 @@ TEST(ProvisionDirector, DirectorDownLeavesTheContainerConfiguredAndTheNextRunReg
     n.write_config(VzlvsNode::standard_body());
     CliResult second = n.cli({"provision", "101"});
     EXPECT_EQ(second.unexpected_failures({ct_ipip_failure("101")}), "") << second.describe();
-    EXPECT_EQ(second.summary("changed"), 1) << second.describe();
+    // The registration, and the configuration kept for the hooks (its director changed).
+    EXPECT_EQ(second.summary("changed"), 2) << second.describe();
+    ASSERT_TRUE(second.outcome("node", "last validated config")) << second.describe();
+    EXPECT_EQ((*second.outcome("node", "last validated config"))["status"], "changed");
     auto again = second.outcome("ct 101", "registered in web");
     ASSERT_TRUE(again) << second.describe();
     EXPECT_EQ((*again)["status"], "changed");

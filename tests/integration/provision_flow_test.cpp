@@ -118,8 +118,9 @@ TEST(ProvisionFlow, BootstrapAndProvisionTwoContainersFromScratch) {
             std::string path = n.standin().action_script(ctid, action);
             std::string text = n.read(path);
             EXPECT_THAT(text, StartsWith("#!/bin/sh\n# BEGIN vzlvs lvs-tun\n"));
-            EXPECT_THAT(text, HasSubstr(std::string(VZLVS_BINARY) + " -c " + n.config_path() +
-                                        " hook " + action));
+            EXPECT_THAT(text, HasSubstr("vzlvs_bin=" + std::string(VZLVS_BINARY) + "\n"));
+            EXPECT_THAT(text, HasSubstr("\"$vzlvs_bin\" -c " + n.config_path() + " hook " + action +
+                                        " --last-good " + n.state_dir() + "/last-good.conf"));
             EXPECT_THAT(text, HasSubstr("\n# END vzlvs lvs-tun\n"));
             EXPECT_EQ(mode_of(path) & 0100, 0100u) << path;
         }

@@ -155,7 +155,12 @@ TEST_F(WatchTest, AnEditedConfigIsTakenAndABrokenOneIsNot) {
     ASSERT_EQ(director_.call("GET", "/service/web/" + kBackend, {}, &body), 200);
     EXPECT_EQ(nlohmann::json::parse(body)["options"]["weight"], 300) << body;
 
-    std::ofstream(config_, std::ios::trunc) << original << "future_key = 1\n";
+    // A key from a newer vzlvs is only warned about (issue 23); a bad value is not taken.
+    std::ofstream(config_, std::ios::trunc) << original << "weight = 3\nfuture_key = 1\n";
+    m = w->mark();
+    ::kill(w->pid(), SIGHUP);
+    EXPECT_GE(w->wait_line("future_key: unknown key in [container CTID]", m), 0) << w->log();
+    std::ofstream(config_, std::ios::trunc) << original << "weight = many\n";
     m = w->mark();
     ::kill(w->pid(), SIGHUP);
     EXPECT_GE(w->wait_line("error: SIGHUP: " + config_ + ": not taken", m), 0) << w->log();

@@ -45,10 +45,12 @@ const std::vector<double>& Metrics::leak_buckets() {
 void Metrics::record_run(const Config& cfg, const Report& report, bool count_repairs,
                          std::chrono::system_clock::time_point at) {
     std::lock_guard<std::mutex> l(mu_);
+    // Indexed once: a watch pass over 1,000 CTs has tens of thousands of outcomes.
+    std::map<std::pair<std::string, std::string>, const Outcome*> by_step;
+    for (const auto& o : report.outcomes()) by_step.emplace(std::make_pair(o.scope, o.name), &o);
     auto find = [&](const std::string& scope, const std::string& name) -> const Outcome* {
-        for (const auto& o : report.outcomes())
-            if (o.scope == scope && o.name == name) return &o;
-        return nullptr;
+        auto it = by_step.find({scope, name});
+        return it == by_step.end() ? nullptr : it->second;
     };
     backends_.clear();
     for (const auto& [ctid, ct] : cfg.containers) {
@@ -134,15 +136,19 @@ void write_metrics_file(const std::filesystem::path& path, const std::string& te
     atomic_write(path, text, 0644);
 }
 
+std::string guard_backend_of(Seams& seams) {
+    try {
+        return to_string(seams.guard().backend());
+    } catch (const std::exception&) {
+        return "";  // no guard to be had: the run's own outcome says why
+    }
+}
+
 void write_check_metrics(const Config& cfg, const Report& report, Seams& seams,
                          const std::filesystem::path& path) {
     Metrics m;
     m.record_run(cfg, report, false, std::chrono::system_clock::now());
-    try {
-        m.set_guard_backend(to_string(seams.guard().backend()));
-    } catch (const std::exception&) {
-        // No guard to be had: check's own outcome says why.
-    }
+    m.set_guard_backend(guard_backend_of(seams));
     write_metrics_file(path, m.render());
 }
 

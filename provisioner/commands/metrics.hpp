@@ -12,6 +12,7 @@
 
 #include "vzlvs/config/config.hpp"
 #include "vzlvs/steps/report.hpp"
+#include "vzlvs/world/seams.hpp"
 
 namespace vzlvs {
 
@@ -29,7 +30,10 @@ class Metrics {
     // One leaked route's life as watch saw it: from the netlink event to its deletion. Called
     // from watch's sweeper thread.
     void record_leak(std::chrono::duration<double> window);
-    void set_guard_backend(const std::string& backend) { guard_ = backend; }
+    void set_guard_backend(const std::string& backend) {
+        std::lock_guard<std::mutex> l(mu_);  // watch's sweeper renders meanwhile
+        guard_ = backend;
+    }
 
     std::string render() const;
 
@@ -51,6 +55,9 @@ class Metrics {
     double last_converge_ = 0;  // Unix time; 0: never
     std::string guard_;
 };
+
+// The ARP guard backend's name ("nft", "tc"), "" when there is none to be had.
+std::string guard_backend_of(Seams& seams);
 
 // Writes text to path atomically, 0644 (node_exporter runs as its own user).
 void write_metrics_file(const std::filesystem::path& path, const std::string& text);

@@ -77,11 +77,7 @@ class Watcher {
         }
         log_outcomes(report, clock::now() - started);
         metrics.record_run(cfg_, report, true, std::chrono::system_clock::now());
-        try {
-            metrics.set_guard_backend(to_string(seams.guard().backend()));
-        } catch (const std::exception&) {
-            // No guard to be had: the pass's own outcome says why.
-        }
+        metrics.set_guard_backend(guard_backend_of(seams));
     }
 
   private:

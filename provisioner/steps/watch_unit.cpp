@@ -27,6 +27,12 @@ namespace {
 
 constexpr const char* kUnitName = "vzlvs-watch.service";
 
+// The two files vzlvs may write in unit_dir: a unit of its own, or a drop-in for the packaged one.
+fs::path own_unit(const fs::path& unit_dir) { return unit_dir / kUnitName; }
+fs::path config_dropin(const fs::path& unit_dir) {
+    return unit_dir / (std::string(kUnitName) + ".d") / "vzlvs-config.conf";
+}
+
 // The template's first line: how a unit file vzlvs wrote is told from an operator's own.
 std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
 
@@ -71,8 +77,8 @@ std::vector<UnitFile> watch_unit_files(const std::string& vzlvs, const std::stri
                                        const fs::path& unit_dir,
                                        const std::optional<std::string>& packaged_unit) {
     const std::string unit = render_watch_unit(vzlvs, config);
-    const fs::path own = unit_dir / kUnitName;
-    const fs::path dropin = unit_dir / (std::string(kUnitName) + ".d") / "vzlvs-config.conf";
+    const fs::path own = own_unit(unit_dir);
+    const fs::path dropin = config_dropin(unit_dir);
     if (!packaged_unit) return {{own, unit}};
     if (*packaged_unit == unit) return {{own, std::nullopt}, {dropin, std::nullopt}};
     return {{own, std::nullopt},
@@ -141,13 +147,8 @@ std::vector<Step> watch_unit_undo_steps(Ctx& ctx) {
         }};
     std::vector<Step> steps{service};
     // Only files vzlvs wrote (its first line): an operator's own override stays.
-    for (auto f : watch_unit_files(self, config, ctx.opts.unit_dir, std::nullopt)) {
-        f.text.reset();
-        steps.push_back(unit_file_step(f, ours));
-    }
-    UnitFile dropin{ctx.opts.unit_dir / (std::string(kUnitName) + ".d") / "vzlvs-config.conf",
-                    std::nullopt};
-    steps.push_back(unit_file_step(dropin, ours));
+    for (const auto& path : {own_unit(ctx.opts.unit_dir), config_dropin(ctx.opts.unit_dir)})
+        steps.push_back(unit_file_step({path, std::nullopt}, ours));
     return steps;
 }
 

@@ -9,7 +9,7 @@
 # Fails with every offending line.
 set -euo pipefail
 top="$(cd "$(dirname "$0")/.." && pwd)"
-declare -A floor=([base]=0 [config]=1 [net]=2 [director]=2 [ct]=3 [world]=4 [steps]=5
+declare -A floor=([base]=0 [config]=1 [net]=2 [director]=2 [ct]=3 [director_host]=3 [world]=4 [steps]=5
                   [commands]=6 [cli]=7)
 bad=0 checked=0
 fail() { echo "FAIL: $*"; bad=$((bad + 1)); }

@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <climits>
 #include <cstring>
@@ -18,6 +19,7 @@ namespace {
 
 volatile sig_atomic_t g_signal = 0;
 volatile sig_atomic_t g_reload = 0;
+std::atomic<bool> g_nudged{false};
 int g_stop_write = -1, g_reload_write = -1;
 
 void wake(int fd) {
@@ -107,10 +109,23 @@ bool StopSignals::take_reload() {
     return true;
 }
 
+void StopSignals::nudge() {
+    g_nudged = true;
+    wake(reload_write_);
+}
+
+bool StopSignals::take_nudge() {
+    if (!g_nudged.exchange(false)) return false;
+    char buf[64];
+    while (::read(reload_read_, buf, sizeof buf) > 0) {
+    }
+    return true;
+}
+
 const char* StopSignals::name() const { return g_signal == SIGINT ? "SIGINT" : "SIGTERM"; }
 
 void StopSignals::wait_until(std::chrono::steady_clock::time_point until) const {
-    while (!requested() && !g_reload) {
+    while (!requested() && !g_reload && !g_nudged) {
         const auto left =
             std::chrono::ceil<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
         if (left.count() <= 0) return;

@@ -14,6 +14,7 @@
 #include "vzlvs/base/strings.hpp"
 #include "vzlvs/commands/hook.hpp"
 #include "vzlvs/commands/run.hpp"
+#include "vzlvs/commands/director_host.hpp"
 #include "vzlvs/commands/watch.hpp"
 #include "vzlvs/config/config.hpp"
 #include "vzlvs/config/validate.hpp"
@@ -148,6 +149,8 @@ int main(int argc, char** argv) {
     auto* watch = app.add_subcommand("watch", "keep the node and containers converged (daemon)");
     watch->add_option("--interval", a.interval, "time between full passes (ms, s, m, h)")
         ->capture_default_str();
+    auto* director = app.add_subcommand(
+        "director", "on an LVS director: apply the backends in etcd to keepalived (daemon)");
     auto* version = app.add_subcommand("version", "print the version");
 
     try {
@@ -206,9 +209,11 @@ int main(int argc, char** argv) {
         // unattended, warns about keys it does not know; everything else refuses them.
         std::vector<ConfigProblem> warnings;
         Config cfg =
-            load_config(a.config, *watch ? UnknownKeys::warn : UnknownKeys::refuse, &warnings);
+            load_config(a.config, *watch || *director ? UnknownKeys::warn : UnknownKeys::refuse,
+                        &warnings);
         for (const auto& w : warnings) spdlog::warn("{}", w.str());
         if (*watch) return run_watch(cfg, opts, parse_watch_options(a.interval));
+        if (*director) return run_director_host(cfg);
 
         if (*probe) a.ctids = {a.probe_ctid};
         end_children_with_vzlvs_on_signals();

@@ -13,6 +13,7 @@ namespace vzlvs {
 
 void check(Ctx& ctx, StepRunner& r, const Selection& cts) {
     for (auto& s : node_steps(ctx)) r.run(check_only(s));
+    for (auto& s : registration_lease_steps(ctx)) r.run(s);
     const auto holders = std::make_shared<const IpHolders>(read_ip_holders(ctx));
     read_ahead(ctx, cts);
     for (const ContainerConfig* ct : cts) {

@@ -12,6 +12,7 @@
 // recipe (steps/repair.hpp).
 #include "vzlvs/commands/watch.hpp"
 
+#include <poll.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 
@@ -223,7 +224,9 @@ int run_watch(const Config& cfg, const FlowOptions& opts, const WatchOptions& wo
         }
     };
     std::shared_ptr<const SweepTarget> target = target_of(current);
-    std::mutex target_mutex;  // guards the pointer only
+    std::mutex target_mutex;  // guards the pointers only
+    // The configuration the renewer thread renews the registrations of.
+    std::shared_ptr<const Config> renewing = std::make_shared<const Config>(current);
     auto watcher = std::make_unique<Watcher>(current, opts, stop);
     spdlog::info(
         "watching {} VIP(s) of {} container(s): leaked routes are removed as they "
@@ -249,6 +252,7 @@ int run_watch(const Config& cfg, const FlowOptions& opts, const WatchOptions& wo
         {
             std::lock_guard<std::mutex> l(target_mutex);
             target = std::move(fresh_target);
+            renewing = std::make_shared<const Config>(current);
         }
         watcher = std::make_unique<Watcher>(current, opts, stop);
         next_pass = clock::now();  // a pass with what the file says now, at once
@@ -312,7 +316,58 @@ int run_watch(const Config& cfg, const FlowOptions& opts, const WatchOptions& wo
         });
     };
 
+    // The registrations' lease (api = etcd), renewed on a thread of its own: a pass stuck on a
+    // container must not let every backend of the node expire. A lease found expired is
+    // replaced, and a pass at once puts the backends on the new one.
+    std::thread renewer;
+    struct RenewerJoined {
+        std::thread& t;
+        StopSignals& stop;
+        ~RenewerJoined() {
+            if (!t.joinable()) return;
+            stop.request();
+            t.join();
+        }
+    } renewer_joined{renewer, stop};
+    auto start_renewer = [&] {
+        renewer = std::thread([&] {
+            std::unique_ptr<Director> director;
+            std::shared_ptr<const Config> made_for;
+            auto every = std::chrono::milliseconds(1000);
+            while (!stop.requested()) {
+                std::shared_ptr<const Config> now;
+                {
+                    std::lock_guard<std::mutex> l(target_mutex);
+                    now = renewing;
+                }
+                try {
+                    if (now != made_for) {
+                        director = make_director(*now);
+                        made_for = now;
+                    }
+                    if (director && director->renew_every().count() > 0) {
+                        every = director->renew_every();
+                        if (!director->renew()) stop.nudge();  // registrations to make again
+                    } else {
+                        every = std::chrono::milliseconds(1000);
+                    }
+                } catch (const std::exception& e) {
+                    director.reset();
+                    made_for.reset();
+                    spdlog::error("registrations not renewed: {}; retried in {} ms", e.what(),
+                                  every.count());
+                }
+                // Not wait_until: a reload or a nudge the main loop has not taken yet would
+                // end that wait at once, and turn renewal into a busy loop.
+                pollfd p{stop.fd(), POLLIN, 0};
+                ::poll(&p, 1, static_cast<int>(every.count()));
+            }
+        });
+    };
+    start_renewer();
+
     while (!stop.requested()) {
+        if (stop.take_nudge()) next_pass = clock::now();
         if (stop.take_reload()) reload("SIGHUP:");
         if (clock::now() >= next_pass) {
             if (!(stamp_of(current.source) == stamp)) reload("changed:");

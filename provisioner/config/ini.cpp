@@ -29,8 +29,10 @@ struct Line {
 constexpr int kNoSection = -1;  // before the first header: keys here are errors
 constexpr int kIgnored = -2;    // under a broken or duplicate header: already reported
 
-const std::vector<std::string> kKinds = {"node", "director", "service", "container"};
-const char* kSectionForms = "allowed: [node], [director], [service NAME], [container CTID]";
+const std::vector<std::string> kKinds = {"node", "director", "director_host", "service",
+                                         "container"};
+const char* kSectionForms =
+    "allowed: [node], [director], [director_host], [service NAME], [container CTID]";
 
 // Only blanks: a value's other bytes are its own.
 std::string trim(const std::string& s) { return vzlvs::trim(s, " \t"); }

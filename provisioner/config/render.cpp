@@ -86,17 +86,40 @@ std::string render_config(const Config& cfg) {
 
     const DirectorConfig& d = cfg.director;
     out << "\n[director]\n";
-    if (d.url.empty()) {
-        out << "# url: not set, so no director is configured and nothing is registered\n";
-    } else {
-        out << "url = " << d.url << "\n";
-    }
     out << "api = " << d.api << "\n";
-    optional_path(out, "token_file", d.token_file, "so no token is sent");
+    if (d.api == "etcd") {
+        out << "endpoints = " << join(d.endpoints, " ") << "\n"
+            << "prefix = " << d.prefix << "\n"
+            << "lease_ttl = " << d.lease_ttl.count() << "s\n";
+        optional_path(out, "cert_file", d.cert_file, "so no client certificate is sent");
+        optional_path(out, "key_file", d.key_file, "so the key is in cert_file, if any");
+        if (d.user.empty())
+            out << "# user: not set, so etcd is used without authentication\n";
+        else
+            out << "user = " << d.user << "\n";
+        optional_path(out, "password_file", d.password_file, "so no password is sent");
+    } else {
+        if (d.url.empty()) {
+            out << "# url: not set, so no director is configured and nothing is registered\n";
+        } else {
+            out << "url = " << d.url << "\n";
+        }
+        optional_path(out, "token_file", d.token_file, "so no token is sent");
+    }
     optional_path(out, "ca_file", d.ca_file, "so the system CAs are trusted");
     out << "timeout = " << format_duration(d.timeout) << "\n"
         << "retries = " << d.retries << "\n"
         << "drain = " << format_duration(d.drain) << "\n";
+
+    if (const DirectorHostConfig& h = cfg.director_host; h.present) {
+        out << "\n[director_host]\n"
+            << "name = " << h.name << "\n"
+            << "apply = " << h.apply << "\n"
+            << "keepalived_conf = " << h.keepalived_conf.string() << "\n"
+            << "keepalived_pid_file = " << h.keepalived_pid_file.string() << "\n"
+            << "settle = " << format_duration(h.settle) << "\n"
+            << "min_reload_interval = " << format_duration(h.min_reload_interval) << "\n";
+    }
 
     for (const auto& [name, s] : cfg.services) {
         out << "\n[service " << name << "]\n"

@@ -209,7 +209,7 @@ void director_section(const RawSection& s, DirectorConfig& d, Problems& problems
          }},
         {"api",
          [&](const std::string& v) {
-             std::string why = validate::one_of(v, {"gorb"});
+             std::string why = validate::one_of(v, {"gorb", "etcd"});
              if (why.empty()) d.api = v;
              return why;
          }},
@@ -218,8 +218,96 @@ void director_section(const RawSection& s, DirectorConfig& d, Problems& problems
         {"timeout", duration_into(&d.timeout)},
         {"retries", integer_into(&d.retries, 0, 10)},
         {"drain", duration_into(&d.drain)},
+        {"endpoints",
+         [&](const std::string& v) {
+             d.endpoints.clear();
+             for (const auto& e : split_list(v)) {
+                 std::string url;
+                 std::string why = validate::director_url(e, &url);
+                 if (!why.empty()) return why;
+                 d.endpoints.push_back(url);
+             }
+             return std::string();
+         }},
+        {"prefix",
+         [&](const std::string& v) {
+             std::string why = validate::etcd_prefix(v);
+             if (why.empty()) d.prefix = v;
+             return why;
+         }},
+        {"lease_ttl",
+         [&](const std::string& v) {
+             std::chrono::milliseconds ttl{};
+             std::string why = validate::duration(v, &ttl);
+             if (!why.empty()) return why;
+             if (ttl < std::chrono::seconds(2) || ttl > std::chrono::hours(1) ||
+                 ttl.count() % 1000 != 0)
+                 return std::string("must be whole seconds from 2s to 1h (etcd leases count "
+                                    "seconds; watch renews at a third of it)");
+             d.lease_ttl = std::chrono::duration_cast<std::chrono::seconds>(ttl);
+             return std::string();
+         }},
+        {"cert_file", [&](const std::string& v) { return optional_file(v, &d.cert_file); }},
+        {"key_file", [&](const std::string& v) { return optional_file(v, &d.key_file); }},
+        {"user",
+         [&](const std::string& v) {
+             std::string why = v.empty() ? "" : validate::name_token(v);
+             if (why.empty()) d.user = v;
+             return why;
+         }},
+        {"password_file", [&](const std::string& v) { return optional_file(v, &d.password_file); }},
     };
-    apply(s, "[director]", keys, problems);
+    std::set<std::string> seen = apply(s, "[director]", keys, problems);
+    // Each dialect's keys belong to it: a key of the other one is a mistake, not a no-op.
+    if (d.api == "etcd") {
+        if (!d.url.empty())
+            problems.add(s.line, s.label(), "url",
+                         "api = etcd reads endpoints, not url: write endpoints = " + d.url);
+        if (!d.token_file.empty())
+            problems.add(s.line, s.label(), "token_file",
+                         "api = etcd authenticates with user and password_file");
+        if (seen.count("api") && d.endpoints.empty())
+            problems.add(s.line, s.label(), "endpoints",
+                         "api = etcd needs endpoints = http://HOST:2379 [...]");
+    } else {
+        for (const char* k : {"endpoints", "prefix", "lease_ttl", "cert_file", "key_file", "user",
+                              "password_file"})
+            if (seen.count(k))
+                problems.add(s.line, s.label(), k,
+                             std::string("only api = etcd reads ") + k + " (api is " + d.api +
+                                 ")");
+    }
+    if (!d.user.empty() && d.password_file.empty())
+        problems.add(s.line, s.label(), "password_file",
+                     "user = " + d.user + " needs password_file (a file only root can read)");
+    if (!d.key_file.empty() && d.cert_file.empty())
+        problems.add(s.line, s.label(), "cert_file", "key_file is set without cert_file");
+}
+
+void director_host_section(const RawSection& s, DirectorHostConfig& h,
+                           const std::string& node_name, Problems& problems) {
+    h.present = true;
+    h.name = node_name;  // the hostname unless [node] or this section names it
+    std::vector<Key> keys = {
+        {"name",
+         [&](const std::string& v) {
+             std::string why = validate::name_token(v);
+             if (why.empty()) h.name = v;
+             return why;
+         }},
+        {"apply",
+         [&](const std::string& v) {
+             std::string why = validate::one_of(v, {"keepalived"});
+             if (why.empty()) h.apply = v;
+             return why;
+         }},
+        {"keepalived_conf", [&](const std::string& v) { return file_path(v, &h.keepalived_conf); }},
+        {"keepalived_pid_file",
+         [&](const std::string& v) { return file_path(v, &h.keepalived_pid_file); }},
+        {"settle", duration_into(&h.settle)},
+        {"min_reload_interval", duration_into(&h.min_reload_interval)},
+    };
+    apply(s, "[director_host]", keys, problems);
 }
 
 void service_section(const RawSection& s, Config& cfg, Problems& problems) {
@@ -372,6 +460,8 @@ void apply_sections(const RawConfig& raw, Config& cfg, Problems& problems) {
     node_section(raw.find("node", ""), cfg.node, problems);
     if (const RawSection* d = raw.find("director", ""))
         director_section(*d, cfg.director, problems);
+    if (const RawSection* h = raw.find("director_host", ""))
+        director_host_section(*h, cfg.director_host, cfg.node.name, problems);
     for (const auto& s : raw.sections) {
         if (s.kind == "service") service_section(s, cfg, problems);
     }

@@ -181,6 +181,18 @@ std::string duration(const std::string& v, std::chrono::milliseconds* out) {
     return "";
 }
 
+std::string etcd_prefix(const std::string& v) {
+    const char* form = "; expected /NAME[/NAME...] of A-Za-z0-9._- (e.g. /vzlvs), no trailing /";
+    if (v.size() < 2 || v.size() > 64 || v[0] != '/' || v.back() == '/' ||
+        v.find("//") != std::string::npos ||
+        v.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-/") !=
+            std::string::npos)
+        return quote(v) + " is not a key prefix" + form;
+    for (const char* dots : {"/./", "/../"})
+        if ((v + "/").find(dots) != std::string::npos) return quote(v) + " has a . or .. part" + form;
+    return "";
+}
+
 std::string director_url(const std::string& v, std::string* normalized) {
     const char* form = "; expected http[s]://HOST[:PORT][/PATH], e.g. http://192.0.2.1:4672";
     std::string rest;

@@ -30,6 +30,10 @@ const char* to_string(DiffKind kind) {
             return "service missing";
         case DiffKind::service_mismatch:
             return "service mismatch";
+        case DiffKind::not_applied:
+            return "not applied";
+        case DiffKind::lease_differs:
+            return "on another lease";
     }
     return "unknown";
 }
@@ -56,31 +60,36 @@ std::string backend_id(const std::string& node, const std::string& ctid,
     return id;
 }
 
-Change drain_and_remove(Director& director, const BackendSpec& spec,
-                        std::chrono::milliseconds drain, const DrainWait& wait) {
+std::string Director::wait_drained(const BackendSpec& spec, std::chrono::milliseconds drain,
+                                   const std::function<void(std::chrono::milliseconds)>& wait) {
+    if (drain.count() <= 0) return "drained";
+    spdlog::info("director: draining backend {} for {} ms", spec.id, drain.count());
+    wait(drain);
+    return "drained for " + std::to_string(drain.count()) + " ms";
+}
+
+std::optional<std::string> drain_and_remove(Director& director, const BackendSpec& spec,
+                                            std::chrono::milliseconds drain,
+                                            const DrainWait& wait) {
     try {
         director.set_weight(spec, 0);
     } catch (const DirectorError& e) {
         if (e.reason() != DirectorError::Reason::not_found) throw;
         spdlog::info("director: backend {} is not registered: nothing to drain", spec.id);
-        return Change::unchanged;
+        return std::nullopt;
     }
-    if (drain.count() > 0) {
-        spdlog::info("director: draining backend {} for {} ms", spec.id, drain.count());
-        if (wait)
-            wait(drain);
-        else
-            std::this_thread::sleep_for(drain);
-    }
+    const DrainWait sleep = [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); };
+    std::string how = director.wait_drained(spec, drain, wait ? wait : sleep);
     director.remove_backend(spec);
-    return Change::changed;
+    return how + " and removed";
 }
 
-std::unique_ptr<Director> make_director(const DirectorConfig& cfg,
+std::unique_ptr<Director> make_director(const Config& config,
                                         const std::vector<DirectorDialect>& dialects) {
-    if (cfg.url.empty()) return nullptr;
+    const DirectorConfig& cfg = config.director;
+    if (!cfg.configured()) return nullptr;
     for (const auto& d : dialects)
-        if (d.api == cfg.api) return d.make(cfg);
+        if (d.api == cfg.api) return d.make(config);
     std::string known;
     for (const auto& d : dialects) known += (known.empty() ? "" : ", ") + d.api;
     throw UsageError("[director] api = " + cfg.api + ": no such dialect (vzlvs speaks " + known +

@@ -32,6 +32,8 @@ Backend backend_for(Ctx& ctx, CtView& v, const std::string& service) {
     b.backend.pulse.interval = std::to_string(s.check_interval.count()) + "s";
     b.backend.pulse.path = s.check_path;
     b.backend.pulse.expect = s.check_expect;
+    b.backend.node = ctx.cfg.node.name;
+    b.backend.ct = v.ct.ctid;
     return b;
 }
 
@@ -112,6 +114,19 @@ Step deprovision_finished_step(Ctx& ctx, std::shared_ptr<CtView> v) {
             }};
 }
 
+std::vector<Step> registration_lease_steps(Ctx& ctx) {
+    Director* d = ctx.seams.director();
+    if (!d || d->renew_every().count() == 0) return {};
+    return {{"node", "registrations kept alive",
+             "systemctl enable --now vzlvs-watch (watch renews the lease; without it every "
+             "backend of this node leaves the directors after lease_ttl)",
+             [d]() {
+                 const auto state = d->keepalive_state();
+                 if (!state) return Observation::holds("they do not expire");
+                 return Observation::holds_if(state->kind == DiffKind::ok, state->detail);
+             }}};
+}
+
 std::vector<Step> register_steps(Ctx& ctx, std::shared_ptr<CtView> v, bool require_verified) {
     if (!ctx.seams.director()) return {no_director(v)};
     if (deprovision_unfinished(ctx, v->ct.ctid))
@@ -127,6 +142,8 @@ std::vector<Step> register_steps(Ctx& ctx, std::shared_ptr<CtView> v, bool requi
                "vzlvs register " + v->ct.ctid +
                    " (the director may be down; the mount hook and the next provision retry)"};
         s.registration = true;
+        // Directors that converge from a store apply it after the write: check shows where.
+        s.verify = !ctx.seams.director()->applies_later();
         s.observe = [&ctx, v, name]() {
             if (!v->status().running)
                 // The umount hook drained it; the mount hook registers it again at start.
@@ -158,6 +175,7 @@ std::vector<Step> register_steps(Ctx& ctx, std::shared_ptr<CtView> v, bool requi
                                 ")");
             }
             std::string probed;
+            Backend b = backend_for(ctx, *v, name);
             if (ctx.cfg.node.probe) {
                 // `[node] probe = yes`: the director sends clients only where they are answered.
                 ProbeResult pr = probe_service(ctx, *v, name);
@@ -165,11 +183,14 @@ std::vector<Step> register_steps(Ctx& ctx, std::shared_ptr<CtView> v, bool requi
                     throw Error("not registering: the probe through the tunnel failed (" +
                                 pr.detail + ")");
                 probed = " (probed: " + pr.detail + ")";
+                b.backend.probe_ok = true;
             }
-            const Backend b = backend_for(ctx, *v, name);
-            ctx.seams.director()->ensure_service(b.service);
-            ctx.seams.director()->ensure_backend(b.backend);
-            return Applied::changed(b.backend.id + " -> " + b.backend.host + probed);
+            Director& d = *ctx.seams.director();
+            d.ensure_service(b.service);
+            d.ensure_backend(b.backend);
+            return Applied::changed(b.backend.id + " -> " + b.backend.host + probed +
+                                    (d.applies_later() ? " (stored; the directors apply it)"
+                                                       : ""));
         };
         steps.push_back(s);
     }
@@ -194,6 +215,7 @@ std::vector<Step> drain_steps(Ctx& ctx, std::shared_ptr<CtView> v) {
             ctx.seams.director()->set_weight(backend_for(ctx, *v, name).backend, 0);
             return Applied::changed("weight 0");
         };
+        s.verify = !ctx.seams.director()->applies_later();
         steps.push_back(s);
     }
     return steps;
@@ -214,9 +236,10 @@ std::vector<Step> deregister_steps(Ctx& ctx, std::shared_ptr<CtView> v) {
                                              " ms), then delete it");
         };
         s.apply = [&ctx, v, name]() {
-            drain_and_remove(*ctx.seams.director(), backend_for(ctx, *v, name).backend,
-                             ctx.cfg.director.drain);
-            return Applied::changed("drained and removed");
+            const auto how = drain_and_remove(*ctx.seams.director(),
+                                              backend_for(ctx, *v, name).backend,
+                                              ctx.cfg.director.drain);
+            return Applied::changed(how ? *how : "not registered");
         };
         steps.push_back(s);
     }

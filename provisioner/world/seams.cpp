@@ -68,7 +68,7 @@ NodeSystem& Seams::node_system() {
 
 Director* Seams::director() {
     if (!director_made_) {
-        director_ = make_director(cfg_.director, p_.dialects ? *p_.dialects : director_dialects());
+        director_ = make_director(cfg_, p_.dialects ? *p_.dialects : director_dialects());
         p_.director = director_.get();
     }
     director_made_ = true;

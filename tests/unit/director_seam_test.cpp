@@ -40,24 +40,25 @@ class FakeDialect final : public Director {
 TEST(MakeDirector, DispatchesOnTheApiWordAndRefusesAnUnknownOne) {
     std::vector<std::string> made;
     auto row = [&](const std::string& api) {
-        return DirectorDialect{api, [&made, api](const DirectorConfig& d) {
-                                   made.push_back(api + " " + d.url);
+        return DirectorDialect{api, [&made, api](const Config& c) {
+                                   made.push_back(api + " " + c.director.url);
                                    return std::unique_ptr<Director>();
                                }};
     };
     const std::vector<DirectorDialect> table = {row("one"), row("two")};
-    DirectorConfig d;
+    Config c;
+    DirectorConfig& d = c.director;
     d.url = "x://director";
     d.api = "two";
-    make_director(d, table);
+    make_director(c, table);
     EXPECT_EQ(made, std::vector<std::string>{"two x://director"});
     d.url.clear();
-    EXPECT_EQ(make_director(d, table), nullptr) << "no url: no director, no dialect made";
+    EXPECT_EQ(make_director(c, table), nullptr) << "no url: no director, no dialect made";
     EXPECT_EQ(made.size(), 1u);
     d.url = "x://director";
     d.api = "three";
     try {
-        make_director(d, table);
+        make_director(c, table);
         ADD_FAILURE() << "an unknown api must be refused";
     } catch (const UsageError& e) {
         EXPECT_STREQ(e.what(), "[director] api = three: no such dialect (vzlvs speaks one, two)");
@@ -66,13 +67,13 @@ TEST(MakeDirector, DispatchesOnTheApiWordAndRefusesAnUnknownOne) {
 
 TEST(MakeDirector, TheConfigAcceptsExactlyTheDialectsVzlvsSpeaks) {
     for (const auto& dialect : director_dialects()) {
-        const Config c = parse_config(
-            "[node]\nname = n\n[director]\nurl = http://127.0.0.1:1\n"
-            "api = " +
-                dialect.api + "\n",
-            "t.conf");
+        // Each dialect names where its director is in its own key.
+        const std::string where = dialect.api == "etcd" ? "endpoints" : "url";
+        const Config c = parse_config("[node]\nname = n\n[director]\n" + where +
+                                          " = http://127.0.0.1:1\napi = " + dialect.api + "\n",
+                                      "t.conf");
         EXPECT_EQ(c.director.api, dialect.api);
-        EXPECT_NE(make_director(c.director), nullptr) << dialect.api;
+        EXPECT_NE(make_director(c), nullptr) << dialect.api;
     }
     EXPECT_THROW(parse_config("[node]\nname = n\n[director]\napi = nosuch\n", "t.conf"),
                  ConfigError);
@@ -83,8 +84,8 @@ TEST(DirectorSeam, FlowsRunOnADialectThatIsNotGorb) {
     bool gone = false;
     std::vector<std::string> urls;
     n.speak({{"fake",
-              [&](const DirectorConfig& d) {
-                  urls.push_back(d.url);
+              [&](const Config& c) {
+                  urls.push_back(c.director.url);
                   return std::make_unique<FakeDialect>(n.director, gone);
               }}},
             "fake");

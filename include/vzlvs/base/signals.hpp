@@ -31,7 +31,12 @@ class StopSignals {
     // Whether a SIGHUP came since the last call.
     bool take_reload();
 
-    // Waits until `until`, a stop signal or a reload signal, whichever is first.
+    // Wakes wait_until() from another thread of this process (work for the loop, no signal).
+    void nudge();
+    // Whether nudge() was called since the last call.
+    bool take_nudge();
+
+    // Waits until `until`, a stop signal, a reload signal or a nudge, whichever is first.
     void wait_until(std::chrono::steady_clock::time_point until) const;
 
   private:

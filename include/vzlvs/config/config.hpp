@@ -53,13 +53,36 @@ struct NodeConfig {
 };
 
 struct DirectorConfig {
-    std::string url;  // empty: no director configured
+    std::string url;  // api = gorb; empty: no director configured
     std::string api = "gorb";
-    std::filesystem::path token_file;  // empty: no token
+    std::filesystem::path token_file;  // gorb; empty: no token
     std::filesystem::path ca_file;     // empty: system CAs
     std::chrono::milliseconds timeout{std::chrono::seconds(5)};
     int retries = 3;
     std::chrono::milliseconds drain{std::chrono::seconds(10)};  // weight 0 → DELETE
+    // api = etcd (docs/director-api.md): the members tried in turn, where the layout lives,
+    // how long a node's registrations outlive its last renewal, TLS client identity, auth.
+    std::vector<std::string> endpoints;
+    std::string prefix = "/vzlvs";
+    std::chrono::seconds lease_ttl{10};
+    std::filesystem::path cert_file, key_file;
+    std::string user;
+    std::filesystem::path password_file;
+
+    bool configured() const { return api == "etcd" ? !endpoints.empty() : !url.empty(); }
+};
+
+// `vzlvs director` on an LVS director host: converge it from the etcd layout.
+struct DirectorHostConfig {
+    bool present = false;  // a [director_host] section is there
+    std::string name;      // default: the hostname; its applied entries are under it
+    std::string apply = "keepalived";
+    std::filesystem::path keepalived_conf = "/etc/keepalived/conf.d/vzlvs.conf";
+    std::filesystem::path keepalived_pid_file = "/run/keepalived.pid";
+    // A burst of store changes becomes one render: wait this long after the last change...
+    std::chrono::milliseconds settle{500};
+    // ...and never reload keepalived more often than this.
+    std::chrono::milliseconds min_reload_interval{std::chrono::seconds(2)};
 };
 
 struct ServiceConfig {
@@ -87,6 +110,7 @@ struct Config {
     std::filesystem::path source;  // the file it was read from
     NodeConfig node;
     DirectorConfig director;
+    DirectorHostConfig director_host;
     std::map<std::string, ServiceConfig> services;      // by name
     std::map<std::string, ContainerConfig> containers;  // by CTID
 
@@ -114,6 +138,7 @@ bool operator==(const ContainerConfig& a, const ContainerConfig& b);
 bool operator==(const Config& a, const Config& b);
 inline bool operator!=(const NodeConfig& a, const NodeConfig& b) { return !(a == b); }
 inline bool operator!=(const DirectorConfig& a, const DirectorConfig& b) { return !(a == b); }
+bool operator==(const DirectorHostConfig& a, const DirectorHostConfig& b);
 inline bool operator!=(const ServiceConfig& a, const ServiceConfig& b) { return !(a == b); }
 inline bool operator!=(const ContainerConfig& a, const ContainerConfig& b) { return !(a == b); }
 inline bool operator!=(const Config& a, const Config& b) { return !(a == b); }

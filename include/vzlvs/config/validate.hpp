@@ -30,6 +30,8 @@ std::string integer(const std::string& v, long lo, long hi, long* out);
 std::string duration(const std::string& v, std::chrono::milliseconds* out);
 // http:// or https:// with a host, optional port and path prefix; *normalized drops trailing '/'.
 std::string director_url(const std::string& v, std::string* normalized);
+// An etcd key prefix: /SEGMENT[/SEGMENT...] of A-Za-z0-9._-, at most 64 characters.
+std::string etcd_prefix(const std::string& v);
 // An absolute HTTP request path for health checks.
 std::string http_path(const std::string& v);
 // v must be one of allowed (exact match); the message lists them and suggests the nearest.

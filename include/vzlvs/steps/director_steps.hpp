@@ -30,6 +30,10 @@ void set_deprovision_unfinished(Ctx& ctx, const std::string& ctid, bool unfinish
 // check: fails while such a marker is there, naming both ways out.
 Step deprovision_finished_step(Ctx& ctx, std::shared_ptr<CtView> v);
 
+// check: registrations that expire unless renewed (api = etcd: the node's lease, which only a
+// running `vzlvs watch` keeps alive) are alive. None for a director whose do not expire.
+std::vector<Step> registration_lease_steps(Ctx& ctx);
+
 // require_verified: apply refuses while the CT does not serve the VIP (in-CT problems).
 std::vector<Step> register_steps(Ctx& ctx, std::shared_ptr<CtView> v, bool require_verified);
 std::vector<Step> drain_steps(Ctx& ctx, std::shared_ptr<CtView> v);

@@ -80,32 +80,36 @@ HttpError::HttpError(std::string method, std::string path, std::string detail, i
       detail_(std::move(detail)),
       attempts_(attempts) {}
 
-std::string read_token_file(const std::string& path) {
+std::string read_secret_file(const std::string& what, const std::string& path) {
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0)
-        throw UsageError("director token_file " + path + ": " + std::strerror(errno));
+        throw UsageError(what + " " + path + ": " + std::strerror(errno));
     if (!S_ISREG(st.st_mode))
-        throw UsageError("director token_file " + path + ": not a regular file");
+        throw UsageError(what + " " + path + ": not a regular file");
     if (st.st_uid != ::geteuid())
-        throw UsageError("director token_file " + path + " is owned by uid " +
-                         std::to_string(st.st_uid) + ": the token must belong to the user vzlvs " +
+        throw UsageError(what + " " + path + " is owned by uid " +
+                         std::to_string(st.st_uid) + ": the secret must belong to the user vzlvs " +
                          "runs as (`chown root: " + path + "`)");
     if (st.st_mode & 077)
-        throw UsageError("director token_file " + path + " has mode " + octal_mode(st.st_mode) +
-                         ", readable by group or others; the token is a secret: run `chmod 600 " +
+        throw UsageError(what + " " + path + " has mode " + octal_mode(st.st_mode) +
+                         ", readable by group or others; it is a secret: run `chmod 600 " +
                          path + "`");
     std::ifstream in(path, std::ios::binary);
-    if (!in) throw UsageError("director token_file " + path + ": cannot be read");
+    if (!in) throw UsageError(what + " " + path + ": cannot be read");
     std::ostringstream ss;
     ss << in.rdbuf();
     std::string token = trim(ss.str());
-    if (token.empty()) throw UsageError("director token_file " + path + " is empty");
+    if (token.empty()) throw UsageError(what + " " + path + " is empty");
     // A line break inside would let the file inject extra HTTP headers.
     if (std::any_of(token.begin(), token.end(),
                     [](unsigned char c) { return c < 0x20 || c == 0x7f; }))
-        throw UsageError("director token_file " + path +
-                         " holds control characters; it must contain the token on one line");
+        throw UsageError(what + " " + path +
+                         " holds control characters; it must hold the secret on one line");
     return token;
+}
+
+std::string read_token_file(const std::string& path) {
+    return read_secret_file("director token_file", path);
 }
 
 std::string redact_url(const std::string& url) {
@@ -124,6 +128,9 @@ struct HttpClient::Impl {
     std::function<void(std::chrono::milliseconds)> sleeper;
     std::mt19937 rng{std::random_device{}()};
     char errbuf[CURL_ERROR_SIZE] = {};
+
+    // The options every handle of this client shares (request's and each stream's).
+    void configure(CURL* c, const HttpSettings& settings);
 
     ~Impl() {
         if (headers) curl_slist_free_all(headers);
@@ -155,41 +162,103 @@ HttpClient::HttpClient(HttpSettings settings)
                                                           : "";
         if (!why.empty()) throw UsageError("director ca_file " + settings_.ca_file + ": " + why);
     }
+    if (!settings_.key_file.empty() && settings_.cert_file.empty())
+        throw UsageError("director key_file is set without cert_file");
 
     global_init();
     impl_->curl = curl_easy_init();
     if (!impl_->curl) throw Error("libcurl: curl_easy_init failed");
     impl_->sleeper = [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); };
 
-    impl_->headers = curl_slist_append(impl_->headers, "Content-Type: application/json");
-    impl_->headers = curl_slist_append(impl_->headers, "Accept: application/json");
-    // curl adds "Expect: 100-continue" to larger bodies, a round-trip gorb does not need.
-    impl_->headers = curl_slist_append(impl_->headers, "Expect:");
-    if (!token.empty()) {
-        std::string h = "Authorization: Bearer " + token;
-        impl_->headers = curl_slist_append(impl_->headers, h.c_str());
-        std::fill(h.begin(), h.end(), '\0');
-    }
+    set_authorization(token.empty() ? std::string() : "Bearer " + token);
+    std::fill(token.begin(), token.end(), '\0');
+    impl_->configure(impl_->curl, settings_);
+}
 
-    CURL* c = impl_->curl;
+void HttpClient::Impl::configure(CURL* c, const HttpSettings& settings) {
     const auto connect =
-        settings_.connect_timeout.count() > 0 ? settings_.connect_timeout : settings_.timeout;
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, impl_->headers);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(settings_.timeout.count()));
+        settings.connect_timeout.count() > 0 ? settings.connect_timeout : settings.timeout;
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(settings.timeout.count()));
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(connect.count()));
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
-    if (!settings_.ca_file.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, settings_.ca_file.c_str());
+    if (!settings.ca_file.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, settings.ca_file.c_str());
+    if (!settings.cert_file.empty())
+        curl_easy_setopt(c, CURLOPT_SSLCERT, settings.cert_file.c_str());
+    if (!settings.key_file.empty()) curl_easy_setopt(c, CURLOPT_SSLKEY, settings.key_file.c_str());
     // Proxies configured in the environment stay honoured for a remote director, but a
     // loopback director must never be sent through one.
     curl_easy_setopt(c, CURLOPT_NOPROXY, "localhost,127.0.0.0/8,::1");
-    curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(settings_.max_response));
+    curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(settings.max_response));
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, write_cb);
-    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, impl_->errbuf);
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
     curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
+}
+
+void HttpClient::set_authorization(const std::string& value) {
+    if (impl_->headers) curl_slist_free_all(impl_->headers);
+    impl_->headers = nullptr;
+    impl_->headers = curl_slist_append(impl_->headers, "Content-Type: application/json");
+    impl_->headers = curl_slist_append(impl_->headers, "Accept: application/json");
+    // curl adds "Expect: 100-continue" to larger bodies, a round-trip no director needs.
+    impl_->headers = curl_slist_append(impl_->headers, "Expect:");
+    if (!value.empty()) {
+        std::string h = "Authorization: " + value;
+        impl_->headers = curl_slist_append(impl_->headers, h.c_str());
+        std::fill(h.begin(), h.end(), '\0');
+    }
+    if (impl_->curl) curl_easy_setopt(impl_->curl, CURLOPT_HTTPHEADER, impl_->headers);
+}
+
+namespace {
+
+struct StreamSink {
+    const std::function<bool(const char*, std::size_t)>* on_data;
+    bool stopped = false;
+};
+
+size_t stream_cb(char* data, size_t size, size_t n, void* user) {
+    auto* sink = static_cast<StreamSink*>(user);
+    const size_t len = size * n;
+    if (!(*sink->on_data)(data, len)) {
+        sink->stopped = true;
+        return 0;
+    }
+    return len;
+}
+
+}  // namespace
+
+long HttpClient::stream(const std::string& path, const std::string& json_body,
+                        std::chrono::milliseconds duration,
+                        const std::function<bool(const char*, std::size_t)>& on_data) {
+    std::unique_ptr<CURL, void (*)(CURL*)> c(curl_easy_init(), curl_easy_cleanup);
+    if (!c) throw Error("libcurl: curl_easy_init failed");
+    impl_->configure(c.get(), settings_);
+    char errbuf[CURL_ERROR_SIZE] = {};
+    StreamSink sink{&on_data};
+    const std::string url = settings_.base_url + path;
+    curl_easy_setopt(c.get(), CURLOPT_ERRORBUFFER, errbuf);
+    curl_easy_setopt(c.get(), CURLOPT_URL, url.c_str());
+    curl_easy_setopt(c.get(), CURLOPT_POSTFIELDSIZE, static_cast<long>(json_body.size()));
+    curl_easy_setopt(c.get(), CURLOPT_POSTFIELDS, json_body.c_str());
+    curl_easy_setopt(c.get(), CURLOPT_TIMEOUT_MS, static_cast<long>(duration.count()));
+    curl_easy_setopt(c.get(), CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(0));
+    curl_easy_setopt(c.get(), CURLOPT_WRITEFUNCTION, stream_cb);
+    curl_easy_setopt(c.get(), CURLOPT_WRITEDATA, &sink);
+    const CURLcode rc = curl_easy_perform(c.get());
+    long status = 0;
+    curl_easy_getinfo(c.get(), CURLINFO_RESPONSE_CODE, &status);
+    if (rc == CURLE_OK || (rc == CURLE_WRITE_ERROR && sink.stopped) ||
+        (rc == CURLE_OPERATION_TIMEDOUT && status != 0))
+        return status;
+    std::string why = curl_easy_strerror(rc);
+    if (errbuf[0] != '\0') why += std::string(": ") + errbuf;
+    throw HttpError("POST", path, why, 1);
 }
 
 HttpClient::~HttpClient() = default;

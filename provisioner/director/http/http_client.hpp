@@ -17,6 +17,8 @@ struct HttpSettings {
     std::string base_url;    // "https://director:4672" (a trailing '/' is ignored)
     std::string token_file;  // empty: no Authorization header
     std::string ca_file;     // empty: the system CA store
+    std::string cert_file;   // TLS client certificate (PEM); empty: none
+    std::string key_file;    // its private key (PEM); empty: in cert_file
     std::chrono::milliseconds timeout{5000};
     std::chrono::milliseconds connect_timeout{0};  // 0: same as timeout
     int retries = 3;                               // extra attempts after the first
@@ -60,6 +62,18 @@ class HttpClient {
     HttpResponse request(const std::string& method, const std::string& path,
                          const std::string& json_body = {});
 
+    // A streamed reply (etcd's watch): each chunk goes to on_data as it arrives, nothing is
+    // buffered; on_data returns false to end the transfer. Ends after `duration` at most, or
+    // when on_data says so (both return normally); a transfer that fails throws HttpError.
+    // One attempt, on a connection of its own, so request() may be used from on_data.
+    long stream(const std::string& path, const std::string& json_body,
+                std::chrono::milliseconds duration,
+                const std::function<bool(const char*, std::size_t)>& on_data);
+
+    // Replaces the Authorization header's value (etcd's token: no "Bearer"); empty: none.
+    // The value is never logged or reported.
+    void set_authorization(const std::string& value);
+
     // Tests replace the backoff wait to observe it without sleeping.
     void set_sleeper(std::function<void(std::chrono::milliseconds)> sleeper);
 
@@ -74,6 +88,8 @@ class HttpClient {
 // The token from a file that only its owner may read; throws UsageError naming the mode and
 // the fix otherwise. Surrounding whitespace is dropped; the token itself is never reported.
 std::string read_token_file(const std::string& path);
+// The same for any secret; `what` names it in errors ("director password_file").
+std::string read_secret_file(const std::string& what, const std::string& path);
 
 // "http://user:pw@host:1/x" → "http://host:1/x": what may be shown in logs.
 std::string redact_url(const std::string& url);

@@ -1,0 +1,78 @@
+#include "vzlvs/director_host/fleet.hpp"
+
+#include <algorithm>
+
+#include "vzlvs/base/error.hpp"
+
+namespace vzlvs {
+
+Fleet fleet_of(const std::vector<EtcdKv>& kvs, const EtcdKeys& keys, int64_t revision) {
+    Fleet f;
+    f.revision = revision;
+    std::vector<std::pair<EtcdKeys::Parsed, const EtcdKv*>> backends;
+    for (const auto& kv : kvs) {
+        const auto p = keys.parse(kv.key);
+        try {
+            if (p.kind == EtcdKeys::Parsed::Kind::service)
+                f.services[p.service].service = parse_service(kv.key, kv.value);
+            else if (p.kind == EtcdKeys::Parsed::Kind::backend)
+                backends.emplace_back(p, &kv);
+        } catch (const Error& e) {
+            f.ignored.push_back(e.what());
+        }
+    }
+    // keepalived refuses a whole file that defines one virtual server twice: the first
+    // service (in key order) keeps VIP:port/protocol.
+    std::map<std::string, std::string> address_of;
+    for (auto it = f.services.begin(); it != f.services.end();) {
+        const StoredService& s = it->second.service;
+        const std::string addr = s.vip + ":" + std::to_string(s.port) + "/" + s.protocol;
+        const auto [first, fresh] = address_of.emplace(addr, it->first);
+        if (fresh) {
+            ++it;
+            continue;
+        }
+        f.ignored.push_back("etcd " + keys.service(it->first) + ": " + addr +
+                            " is service " + first->second + "'s already");
+        it = f.services.erase(it);
+    }
+    // After every service: a backend's key may sort before its service's.
+    for (const auto& [p, kv] : backends) {
+        const auto s = f.services.find(p.service);
+        if (s == f.services.end()) {
+            f.ignored.push_back("etcd " + kv->key + ": no service " + p.service);
+            continue;
+        }
+        try {
+            StoredBackend b = parse_backend(kv->key, kv->value);
+            if (b.method != s->second.service.method) {
+                f.ignored.push_back("etcd " + kv->key + ": method " + b.method + ", service " +
+                                    p.service + " is " + s->second.service.method);
+                continue;
+            }
+            // Nor may one virtual server hold one real server twice.
+            const std::string rs = b.host + ":" + std::to_string(b.port);
+            const auto dup = std::find_if(
+                s->second.backends.begin(), s->second.backends.end(), [&](const auto& o) {
+                    return o.second.host + ":" + std::to_string(o.second.port) == rs;
+                });
+            if (dup != s->second.backends.end()) {
+                f.ignored.push_back("etcd " + kv->key + ": " + rs + " is backend " + dup->first +
+                                    "'s already");
+                continue;
+            }
+            s->second.backends[p.backend] = std::move(b);
+        } catch (const Error& e) {
+            f.ignored.push_back(e.what());
+        }
+    }
+    return f;
+}
+
+Fleet read_fleet(EtcdClient& etcd, const EtcdKeys& keys) {
+    // One read of the version's root: services and backends at one revision.
+    const auto r = etcd.get_prefix(keys.root());
+    return fleet_of(r.kvs, keys, r.revision);
+}
+
+}  // namespace vzlvs

@@ -1,0 +1,50 @@
+// A real etcd (Debian's etcd-server) for tests: one member or a cluster of several on loopback,
+// each with its own data directory under a scratch directory, killed and reaped however the
+// test ends. Tests skip when /usr/bin/etcd is not installed (scripts/install-deps installs it).
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+#include "support/director_server.hpp"
+
+namespace vzlvs::test {
+
+bool etcd_installed();
+
+class EtcdCluster {
+  public:
+    // Starts `members` members and waits until every one serves requests (a cluster also
+    // has a leader then). netns: the named network namespace they run in (a stand-in node's,
+    // so that vzlvs there reaches them on its loopback); empty: this one.
+    explicit EtcdCluster(int members = 1, const std::string& netns = "");
+    ~EtcdCluster();
+    EtcdCluster(const EtcdCluster&) = delete;
+    EtcdCluster& operator=(const EtcdCluster&) = delete;
+
+    std::vector<std::string> endpoints() const;  // http://127.0.0.1:PORT, one per member
+    std::string endpoint(int member) const;
+    // SIGKILL, as a crashed member: its clients see connections refused.
+    void kill(int member);
+    // Runs etcdctl against the cluster (no shell); returns its stdout, throws unless it exits 0.
+    std::string etcdctl(const std::vector<std::string>& args) const;
+
+  private:
+    struct Member {
+        std::string name;
+        int client_port = 0, peer_port = 0;
+        pid_t pid = -1;
+    };
+    void wait_ready(const Member& m) const;
+    std::vector<std::string> in_netns(std::vector<std::string> argv) const;
+    // Runs argv (in the netns); returns its exit status and stdout.
+    int run(const std::vector<std::string>& argv, std::string* out) const;
+
+    std::string netns_;
+    ScratchDir dir_;
+    std::vector<Member> members_;
+};
+
+}  // namespace vzlvs::test

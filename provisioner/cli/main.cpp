@@ -12,9 +12,9 @@
 #include "vzlvs/base/error.hpp"
 #include "vzlvs/base/signals.hpp"
 #include "vzlvs/base/strings.hpp"
+#include "vzlvs/commands/director_host.hpp"
 #include "vzlvs/commands/hook.hpp"
 #include "vzlvs/commands/run.hpp"
-#include "vzlvs/commands/director_host.hpp"
 #include "vzlvs/commands/watch.hpp"
 #include "vzlvs/config/config.hpp"
 #include "vzlvs/config/validate.hpp"
@@ -208,9 +208,8 @@ int main(int argc, char** argv) {
         // Validated as a whole before anything touches the system. watch, which runs
         // unattended, warns about keys it does not know; everything else refuses them.
         std::vector<ConfigProblem> warnings;
-        Config cfg =
-            load_config(a.config, *watch || *director ? UnknownKeys::warn : UnknownKeys::refuse,
-                        &warnings);
+        Config cfg = load_config(
+            a.config, *watch || *director ? UnknownKeys::warn : UnknownKeys::refuse, &warnings);
         for (const auto& w : warnings) spdlog::warn("{}", w.str());
         if (*watch) return run_watch(cfg, opts, parse_watch_options(a.interval));
         if (*director) return run_director_host(cfg);

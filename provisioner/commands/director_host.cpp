@@ -12,8 +12,10 @@ namespace vzlvs {
 
 int run_director_host(const Config& cfg) {
     if (cfg.director.api != "etcd" || cfg.director.endpoints.empty())
-        throw UsageError("vzlvs director converges from etcd: set api = etcd and endpoints = "
-                         "in [director] of " + cfg.source.string());
+        throw UsageError(
+            "vzlvs director converges from etcd: set api = etcd and endpoints = "
+            "in [director] of " +
+            cfg.source.string());
     if (!cfg.director_host.present)
         throw UsageError(cfg.source.string() +
                          " has no [director_host] section: it says how this director applies "

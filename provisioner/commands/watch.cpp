@@ -172,6 +172,18 @@ void refuse_unwatchable(const Config& cfg, const FlowOptions& opts) {
     refuse_vips_of_other_cts(ctx);
 }
 
+// However the loop ends, a thread of watch's ends with it: one that threw must not leave a
+// joinable thread behind (std::terminate).
+struct Joined {
+    std::thread& t;
+    StopSignals& stop;
+    ~Joined() {
+        if (!t.joinable()) return;
+        stop.request();
+        t.join();
+    }
+};
+
 // The config file as it is on disk now, to notice an edit without reading it at every wake.
 struct FileStamp {
     long long mtime_ns = -1, size = -1;
@@ -263,17 +275,7 @@ int run_watch(const Config& cfg, const FlowOptions& opts, const WatchOptions& wo
     // The leak sweep, from the first pass on, on a thread of its own: a pass that waits on a
     // container (a command stuck inside it) never holds up the deletion of a leaked route.
     std::thread sweeper;
-    // However the loop below ends, the sweeper ends with it: a pass that threw must not leave
-    // a joinable thread behind (std::terminate).
-    struct Joined {
-        std::thread& t;
-        StopSignals& stop;
-        ~Joined() {
-            if (!t.joinable()) return;
-            stop.request();
-            t.join();
-        }
-    } joined{sweeper, stop};
+    Joined joined{sweeper, stop};
     auto start_sweeper = [&] {
         sweeper = std::thread([&] {
             bool subscribed_logged = false;
@@ -320,15 +322,7 @@ int run_watch(const Config& cfg, const FlowOptions& opts, const WatchOptions& wo
     // container must not let every backend of the node expire. A lease found expired is
     // replaced, and a pass at once puts the backends on the new one.
     std::thread renewer;
-    struct RenewerJoined {
-        std::thread& t;
-        StopSignals& stop;
-        ~RenewerJoined() {
-            if (!t.joinable()) return;
-            stop.request();
-            t.join();
-        }
-    } renewer_joined{renewer, stop};
+    Joined renewer_joined{renewer, stop};
     auto start_renewer = [&] {
         renewer = std::thread([&] {
             std::unique_ptr<Director> director;

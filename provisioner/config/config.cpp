@@ -99,17 +99,17 @@ bool operator==(const NodeConfig& a, const NodeConfig& b) {
 bool operator==(const DirectorConfig& a, const DirectorConfig& b) {
     return std::tie(a.url, a.api, a.token_file, a.ca_file, a.timeout, a.retries, a.drain,
                     a.endpoints, a.prefix, a.lease_ttl, a.cert_file, a.key_file, a.user,
-                    a.password_file) ==
-           std::tie(b.url, b.api, b.token_file, b.ca_file, b.timeout, b.retries, b.drain,
-                    b.endpoints, b.prefix, b.lease_ttl, b.cert_file, b.key_file, b.user,
-                    b.password_file);
+                    a.password_file) == std::tie(b.url, b.api, b.token_file, b.ca_file, b.timeout,
+                                                 b.retries, b.drain, b.endpoints, b.prefix,
+                                                 b.lease_ttl, b.cert_file, b.key_file, b.user,
+                                                 b.password_file);
 }
 
 bool operator==(const DirectorHostConfig& a, const DirectorHostConfig& b) {
-    return std::tie(a.present, a.name, a.apply, a.keepalived_conf, a.keepalived_pid_file,
-                    a.settle, a.min_reload_interval) ==
-           std::tie(b.present, b.name, b.apply, b.keepalived_conf, b.keepalived_pid_file,
-                    b.settle, b.min_reload_interval);
+    return std::tie(a.present, a.name, a.apply, a.keepalived_conf, a.keepalived_pid_file, a.settle,
+                    a.min_reload_interval) == std::tie(b.present, b.name, b.apply,
+                                                       b.keepalived_conf, b.keepalived_pid_file,
+                                                       b.settle, b.min_reload_interval);
 }
 
 bool operator==(const ServiceConfig& a, const ServiceConfig& b) {
@@ -125,8 +125,8 @@ bool operator==(const ContainerConfig& a, const ContainerConfig& b) {
 }
 
 bool operator==(const Config& a, const Config& b) {
-    return a.node == b.node && a.director == b.director && a.director_host == b.director_host && a.services == b.services &&
-           a.containers == b.containers;
+    return a.node == b.node && a.director == b.director && a.director_host == b.director_host &&
+           a.services == b.services && a.containers == b.containers;
 }
 
 Config parse_config(const std::string& text, const std::string& source_name, UnknownKeys unknown,

@@ -242,8 +242,9 @@ void director_section(const RawSection& s, DirectorConfig& d, Problems& problems
              if (!why.empty()) return why;
              if (ttl < std::chrono::seconds(2) || ttl > std::chrono::hours(1) ||
                  ttl.count() % 1000 != 0)
-                 return std::string("must be whole seconds from 2s to 1h (etcd leases count "
-                                    "seconds; watch renews at a third of it)");
+                 return std::string(
+                     "must be whole seconds from 2s to 1h (etcd leases count "
+                     "seconds; watch renews at a third of it)");
              d.lease_ttl = std::chrono::duration_cast<std::chrono::seconds>(ttl);
              return std::string();
          }},
@@ -270,12 +271,11 @@ void director_section(const RawSection& s, DirectorConfig& d, Problems& problems
             problems.add(s.line, s.label(), "endpoints",
                          "api = etcd needs endpoints = http://HOST:2379 [...]");
     } else {
-        for (const char* k : {"endpoints", "prefix", "lease_ttl", "cert_file", "key_file", "user",
-                              "password_file"})
+        for (const char* k :
+             {"endpoints", "prefix", "lease_ttl", "cert_file", "key_file", "user", "password_file"})
             if (seen.count(k))
                 problems.add(s.line, s.label(), k,
-                             std::string("only api = etcd reads ") + k + " (api is " + d.api +
-                                 ")");
+                             std::string("only api = etcd reads ") + k + " (api is " + d.api + ")");
     }
     if (!d.user.empty() && d.password_file.empty())
         problems.add(s.line, s.label(), "password_file",
@@ -284,8 +284,8 @@ void director_section(const RawSection& s, DirectorConfig& d, Problems& problems
         problems.add(s.line, s.label(), "cert_file", "key_file is set without cert_file");
 }
 
-void director_host_section(const RawSection& s, DirectorHostConfig& h,
-                           const std::string& node_name, Problems& problems) {
+void director_host_section(const RawSection& s, DirectorHostConfig& h, const std::string& node_name,
+                           Problems& problems) {
     h.present = true;
     h.name = node_name;  // the hostname unless [node] or this section names it
     std::vector<Key> keys = {

@@ -189,7 +189,8 @@ std::string etcd_prefix(const std::string& v) {
             std::string::npos)
         return quote(v) + " is not a key prefix" + form;
     for (const char* dots : {"/./", "/../"})
-        if ((v + "/").find(dots) != std::string::npos) return quote(v) + " has a . or .. part" + form;
+        if ((v + "/").find(dots) != std::string::npos)
+            return quote(v) + " has a . or .. part" + form;
     return "";
 }
 

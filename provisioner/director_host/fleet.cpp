@@ -32,8 +32,8 @@ Fleet fleet_of(const std::vector<EtcdKv>& kvs, const EtcdKeys& keys, int64_t rev
             ++it;
             continue;
         }
-        f.ignored.push_back("etcd " + keys.service(it->first) + ": " + addr +
-                            " is service " + first->second + "'s already");
+        f.ignored.push_back("etcd " + keys.service(it->first) + ": " + addr + " is service " +
+                            first->second + "'s already");
         it = f.services.erase(it);
     }
     // After every service: a backend's key may sort before its service's.
@@ -70,8 +70,9 @@ Fleet fleet_of(const std::vector<EtcdKv>& kvs, const EtcdKeys& keys, int64_t rev
 }
 
 Fleet read_fleet(EtcdClient& etcd, const EtcdKeys& keys) {
-    // One read of the version's root: services and backends at one revision.
-    const auto r = etcd.get_prefix(keys.root());
+    // Services and backends at one revision; not the directors' applied entries, which
+    // outnumber the backends.
+    const auto r = etcd.get_prefixes({keys.services(), keys.backends()});
     return fleet_of(r.kvs, keys, r.revision);
 }
 

@@ -107,8 +107,7 @@ bool KeepalivedApply::apply(const std::string& text,
     if (last_reload_) {
         const auto since = std::chrono::steady_clock::now() - *last_reload_;
         if (since < min_interval_) {
-            const auto left =
-                std::chrono::ceil<std::chrono::milliseconds>(min_interval_ - since);
+            const auto left = std::chrono::ceil<std::chrono::milliseconds>(min_interval_ - since);
             if (wait)
                 wait(left);
             else

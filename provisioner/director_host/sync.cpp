@@ -24,8 +24,8 @@ constexpr milliseconds kFirstBackoff{200}, kMaxBackoff{10000};
 void nap(milliseconds d, const std::function<bool()>& stopped) {
     const auto until = clock::now() + d;
     while (!stopped() && clock::now() < until)
-        std::this_thread::sleep_for(std::min(milliseconds(100),
-                                             std::chrono::ceil<milliseconds>(until - clock::now())));
+        std::this_thread::sleep_for(
+            std::min(milliseconds(100), std::chrono::ceil<milliseconds>(until - clock::now())));
 }
 
 }  // namespace
@@ -42,8 +42,7 @@ int64_t DirectorSync::lease() {
     if (lease_) return lease_;
     lease_ = etcd_.lease_grant(ttl_);
     etcd_.put(keys_.director(name_), to_json(StoredDirector{name_, "keepalived"}), lease_);
-    spdlog::info("director {}: announced in etcd on lease {} ({} s)", name_, lease_,
-                 ttl_.count());
+    spdlog::info("director {}: announced in etcd on lease {} ({} s)", name_, lease_, ttl_.count());
     return lease_;
 }
 
@@ -92,6 +91,8 @@ DirectorSync::Converged DirectorSync::converge() {
     const auto have = etcd_.get_prefix(keys_.applied_by(name_));
     std::map<std::string, const EtcdKv*> had;
     for (const auto& kv : have.kvs) had[kv.key] = &kv;
+    std::vector<std::pair<std::string, std::string>> puts;
+    std::vector<std::string> dels;
     for (const auto& [key, weight] : wanted) {
         const auto it = had.find(key);
         bool same = false;
@@ -101,18 +102,17 @@ DirectorSync::Converged DirectorSync::converge() {
             } catch (const Error&) {
             }
         }
-        if (same) continue;
-        etcd_.put(key, applied_json(weight), my_lease);
-        ++c.writes;
+        if (!same) puts.emplace_back(key, applied_json(weight));
     }
     for (const auto& [key, kv] : had)
-        if (!wanted.count(key)) {
-            etcd_.del(key);
-            ++c.writes;
-        }
+        if (!wanted.count(key)) dels.push_back(key);
+    // In batches: a director's start over 10,000 backends is 80 requests, not 10,000.
+    etcd_.put_many(puts, my_lease);
+    etcd_.del_many(dels);
+    c.writes = static_cast<unsigned>(puts.size() + dels.size());
     if (c.reloaded || c.writes)
-        spdlog::info("director {}: applied revision {} ({} services, {} entries updated{})",
-                     name_, c.revision, fleet.services.size(), c.writes,
+        spdlog::info("director {}: applied revision {} ({} services, {} entries updated{})", name_,
+                     c.revision, fleet.services.size(), c.writes,
                      c.reloaded ? ", keepalived reloaded" : "");
     return c;
 }

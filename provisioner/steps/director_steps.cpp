@@ -189,8 +189,7 @@ std::vector<Step> register_steps(Ctx& ctx, std::shared_ptr<CtView> v, bool requi
             d.ensure_service(b.service);
             d.ensure_backend(b.backend);
             return Applied::changed(b.backend.id + " -> " + b.backend.host + probed +
-                                    (d.applies_later() ? " (stored; the directors apply it)"
-                                                       : ""));
+                                    (d.applies_later() ? " (stored; the directors apply it)" : ""));
         };
         steps.push_back(s);
     }
@@ -236,9 +235,8 @@ std::vector<Step> deregister_steps(Ctx& ctx, std::shared_ptr<CtView> v) {
                                              " ms), then delete it");
         };
         s.apply = [&ctx, v, name]() {
-            const auto how = drain_and_remove(*ctx.seams.director(),
-                                              backend_for(ctx, *v, name).backend,
-                                              ctx.cfg.director.drain);
+            const auto how = drain_and_remove(
+                *ctx.seams.director(), backend_for(ctx, *v, name).backend, ctx.cfg.director.drain);
             return Applied::changed(how ? *how : "not registered");
         };
         steps.push_back(s);

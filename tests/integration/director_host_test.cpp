@@ -20,20 +20,13 @@ using namespace std::chrono_literals;
 using test::EtcdCluster;
 using test::KeepalivedProcess;
 
-#define SKIP_WITHOUT_SERVERS()                                                       \
-    if (!test::etcd_installed() || !test::keepalived_installed())                    \
+#define SKIP_WITHOUT_SERVERS()                                    \
+    if (!test::etcd_installed() || !test::keepalived_installed()) \
     GTEST_SKIP() << "etcd-server or keepalived is not installed (scripts/install-deps)"
 
 Config node_config(const EtcdCluster& etcd, const std::string& state_dir,
                    const std::string& name = "node1", std::chrono::seconds ttl = 10s) {
-    Config c;
-    c.node.name = name;
-    c.node.state_dir = state_dir;
-    c.director.api = "etcd";
-    c.director.endpoints = etcd.endpoints();
-    c.director.lease_ttl = ttl;
-    c.director.timeout = 2000ms;
-    return c;
+    return test::etcd_node_config(etcd.endpoints(), state_dir, name, ttl);
 }
 
 Config director_config(const EtcdCluster& etcd, const KeepalivedProcess& k,
@@ -242,7 +235,7 @@ TEST(DirectorHost, KeepsWhatItAppliedWhileEtcdIsGone) {
     ASSERT_TRUE(eventually([&] { return applied_on_dir1(*node, backend(101)); }));
     const std::string applied = file(k.include_file());
     const int reloads = k.reloads();
-    etcd.reset();  // the whole store is gone
+    etcd.reset();                     // the whole store is gone
     std::this_thread::sleep_for(2s);  // what is asserted is that nothing happens meanwhile
     EXPECT_EQ(file(k.include_file()), applied);
     EXPECT_EQ(k.reloads(), reloads);

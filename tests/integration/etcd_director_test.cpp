@@ -23,14 +23,7 @@ using test::EtcdCluster;
 
 Config etcd_config(const std::vector<std::string>& endpoints, const std::string& state_dir,
                    std::chrono::seconds ttl = 10s) {
-    Config c;
-    c.node.name = "node1";
-    c.node.state_dir = state_dir;
-    c.director.api = "etcd";
-    c.director.endpoints = endpoints;
-    c.director.lease_ttl = ttl;
-    c.director.timeout = 2000ms;
-    return c;
+    return test::etcd_node_config(endpoints, state_dir, "node1", ttl);
 }
 
 ServiceSpec web() {
@@ -229,7 +222,8 @@ TEST(EtcdDirector, FailsOverWhenTheMemberInUseIsKilled) {
     auto next = make_director(cfg);
     EXPECT_EQ(next->diff(b102).kind, DiffKind::ok);
     EXPECT_EQ(next->ensure_backend(b102), Change::unchanged);
-    const std::string members = etcd.etcdctl({"get", "--prefix", "/vzlvs/v1/backends/", "--keys-only"});
+    const std::string members =
+        etcd.etcdctl({"get", "--prefix", "/vzlvs/v1/backends/", "--keys-only"});
     EXPECT_NE(members.find("node1-102-web"), std::string::npos) << members;
 }
 

@@ -42,8 +42,7 @@ TEST(ProvisionEtcd, RegistersOnTheLeaseThatWatchKeepsAlive) {
     n.write_config(etcd_body(etcd));
     ASSERT_EQ(n.cli({"bootstrap"}).unexpected_failures({bootstrap_ipip_failure()}), "");
     CliResult first = n.cli({"provision"});
-    ASSERT_EQ(first.unexpected_failures({ct_ipip_failure("101")}), "")
-        << first.describe();
+    ASSERT_EQ(first.unexpected_failures({ct_ipip_failure("101")}), "") << first.describe();
     n.wait_for_workers();
     auto reg = first.outcome("ct 101", "registered in web");
     ASSERT_TRUE(reg) << first.describe();

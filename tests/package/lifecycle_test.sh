@@ -58,7 +58,7 @@ lifecycle() { # NAME ROOT INSTALL UPGRADE REMOVE QUERY
     : >"$root/systemctl.log"
     run $upgrade
     check "$name: upgrades" rc_is 0
-    check "$name: ... and restarts watch" has "$(calls "$root")" "try-restart vzlvs-watch.service"
+    check "$name: ... and restarts watch" has "$(calls "$root")" "try-restart vzlvs-watch.service vzlvs-director.service"
 
     provision_ct "$root"
     echo "state" >"$root/var/lib/vzlvs/hook.log"
@@ -75,7 +75,7 @@ lifecycle() { # NAME ROOT INSTALL UPGRADE REMOVE QUERY
     run $remove
     unset VZLVS_REMOVE_PROVISIONED
     check "$name: removed when asked to" rc_is 0
-    check "$name: ... watch disabled and stopped" has "$(calls "$root")" "disable --now vzlvs-watch.service"
+    check "$name: ... watch disabled and stopped" has "$(calls "$root")" "disable --now vzlvs-watch.service vzlvs-director.service"
     check "$name: ... the binary gone" test ! -e "$root/opt/vzlvs/bin/vzlvs"
     run chroot "$root" env -i VEID=101 /etc/vz/conf/101.mount
     check "$name: the provisioned CT's mount script still lets it start" rc_is 0

@@ -30,6 +30,7 @@ want_files="/etc/logrotate.d/vzlvs
 /opt/vzlvs/lib/libcurl.so.4
 /opt/vzlvs/lib/libnl-3.so.200
 /opt/vzlvs/lib/libstdc++.so.6
+/usr/lib/systemd/system/vzlvs-director.service
 /usr/lib/systemd/system/vzlvs-watch.service
 /usr/lib/vzlvs
 /usr/lib/vzlvs/lifecycle

@@ -14,34 +14,18 @@
 #include <stdexcept>
 
 #include "director/http/http_client.hpp"
+#include "support/spawn.hpp"
 
 namespace vzlvs::test {
 
 namespace {
 
+// stdout to stdout_fd (-1: the test's), stderr to the test's.
 pid_t spawn(const std::vector<std::string>& argv, int stdout_fd) {
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    const pid_t pid = fork();
-    if (pid < 0) throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
-    if (pid == 0) {
-        // Dies with the test process even when the test itself crashes.
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        const int null = open("/dev/null", O_RDONLY);
-        if (null >= 0) dup2(null, 0);
-        if (stdout_fd >= 0) dup2(stdout_fd, 1);
-        execv(args[0], args.data());
-        dprintf(2, "cannot execute %s: %s\n", args[0], std::strerror(errno));
-        _exit(127);
-    }
-    return pid;
+    return spawn_child(argv, stdout_fd >= 0 ? stdout_fd : 1, 2);
 }
 
-void reap(pid_t pid, int* status) {
-    while (waitpid(pid, status, 0) < 0 && errno == EINTR) {
-    }
-}
+void reap(pid_t pid, int* status) { *status = reap_child(pid); }
 
 }  // namespace
 
@@ -197,10 +181,18 @@ std::vector<std::string> DirectorServer::lines() {
     return lines_;
 }
 
-ScratchDir::ScratchDir() {
+namespace {
+std::string tmpdir() {
     const char* tmp = std::getenv("TMPDIR");
-    std::string tmpl = std::string(tmp && *tmp ? tmp : "/tmp") + "/vzlvs-director-XXXXXX";
-    if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
+    return tmp && *tmp ? tmp : "/tmp";
+}
+}  // namespace
+
+ScratchDir::ScratchDir() : ScratchDir(tmpdir()) {}
+
+ScratchDir::ScratchDir(const std::string& parent) {
+    std::string tmpl = parent + "/vzlvs-director-XXXXXX";
+    if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp in " + parent + " failed");
     path_ = tmpl;
 }
 

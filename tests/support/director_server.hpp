@@ -77,6 +77,7 @@ struct TestCa {
 class ScratchDir {
   public:
     ScratchDir();
+    explicit ScratchDir(const std::string& parent);  // below parent instead of $TMPDIR
     ~ScratchDir();
     const std::string& path() const { return path_; }
 

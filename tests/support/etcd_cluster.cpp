@@ -1,5 +1,6 @@
 #include "support/etcd_cluster.hpp"
 
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -10,11 +11,11 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
-#include <fcntl.h>
 #include <stdexcept>
 #include <thread>
 
 #include "director/http/http_client.hpp"
+#include "support/spawn.hpp"
 
 namespace vzlvs::test {
 
@@ -37,31 +38,29 @@ int free_port() {
     return ntohs(a.sin_port);
 }
 
+// stderr to the log file, stdout to out_fd (-1: the log too).
 pid_t spawn(const std::vector<std::string>& argv, const std::string& log, int out_fd = -1) {
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    const pid_t pid = fork();
-    if (pid < 0) throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
-    if (pid == 0) {
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        const int null = open("/dev/null", O_RDONLY);
-        if (null >= 0) dup2(null, 0);
-        const int logfd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-        if (logfd >= 0) dup2(logfd, 2);
-        dup2(out_fd >= 0 ? out_fd : logfd, 1);
-        execv(args[0], args.data());
-        _exit(127);
-    }
+    const int logfd = open_log(log);
+    const pid_t pid = spawn_child(argv, out_fd >= 0 ? out_fd : logfd, logfd);
+    if (logfd >= 0) ::close(logfd);
     return pid;
 }
 
-void reap(pid_t pid, int* status) {
-    while (waitpid(pid, status, 0) < 0 && errno == EINTR) {
-    }
-}
+void reap(pid_t pid, int* status) { *status = reap_child(pid); }
 
 }  // namespace
+
+Config etcd_node_config(const std::vector<std::string>& endpoints, const std::string& state_dir,
+                        const std::string& name, std::chrono::seconds lease_ttl) {
+    Config c;
+    c.node.name = name;
+    c.node.state_dir = state_dir;
+    c.director.api = "etcd";
+    c.director.endpoints = endpoints;
+    c.director.lease_ttl = lease_ttl;
+    c.director.timeout = std::chrono::seconds(2);
+    return c;
+}
 
 bool etcd_installed() { return ::access(kEtcd, X_OK) == 0 && ::access(kEtcdctl, X_OK) == 0; }
 
@@ -78,11 +77,27 @@ EtcdCluster::EtcdCluster(int members, const std::string& netns) : netns_(netns) 
     for (auto& m : members_) {
         const std::string client = "http://127.0.0.1:" + std::to_string(m.client_port);
         const std::string peer = "http://127.0.0.1:" + std::to_string(m.peer_port);
-        m.pid = spawn(in_netns({kEtcd, "--name", m.name, "--data-dir", dir_.path() + "/" + m.name,
-                       "--listen-client-urls", client, "--advertise-client-urls", client,
-                       "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
-                       "--initial-cluster", initial, "--initial-cluster-state", "new",
-                       "--initial-cluster-token", "vzlvs-test", "--log-level", "warn"}),
+        m.pid = spawn(in_netns({kEtcd,
+                                "--name",
+                                m.name,
+                                "--data-dir",
+                                dir_.path() + "/" + m.name,
+                                "--listen-client-urls",
+                                client,
+                                "--advertise-client-urls",
+                                client,
+                                "--listen-peer-urls",
+                                peer,
+                                "--initial-advertise-peer-urls",
+                                peer,
+                                "--initial-cluster",
+                                initial,
+                                "--initial-cluster-state",
+                                "new",
+                                "--initial-cluster-token",
+                                "vzlvs-test",
+                                "--log-level",
+                                "warn"}),
                       dir_.path() + "/" + m.name + ".log");
     }
     for (const auto& m : members_) wait_ready(m);
@@ -123,8 +138,8 @@ void EtcdCluster::wait_ready(const Member& m) const {
         const std::string ep = "http://127.0.0.1:" + std::to_string(m.client_port);
         const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
         std::string out;
-        while (run(in_netns({kEtcdctl, "--endpoints", ep, "--dial-timeout", "1s", "endpoint",
-                             "health"}),
+        while (run(in_netns(
+                       {kEtcdctl, "--endpoints", ep, "--dial-timeout", "1s", "endpoint", "health"}),
                    &out) != 0) {
             if (std::chrono::steady_clock::now() > deadline)
                 throw std::runtime_error("etcd " + m.name + " not ready after 30 s: " + out);
@@ -142,8 +157,7 @@ void EtcdCluster::wait_ready(const Member& m) const {
     while (std::chrono::steady_clock::now() < deadline) {
         int st = 0;
         if (waitpid(m.pid, &st, WNOHANG) == m.pid)
-            throw std::runtime_error("etcd " + m.name + " exited; see its log in " +
-                                     dir_.path());
+            throw std::runtime_error("etcd " + m.name + " exited; see its log in " + dir_.path());
         try {
             const HttpResponse r = http.request("GET", "/health");
             if (r.status == 200 && r.body.find("\"true\"") != std::string::npos) return;

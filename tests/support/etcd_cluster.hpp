@@ -5,14 +5,22 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <string>
 #include <vector>
 
 #include "support/director_server.hpp"
+#include "vzlvs/config/config.hpp"
 
 namespace vzlvs::test {
 
 bool etcd_installed();
+
+// A node's config for api = etcd (node `name`, its state_dir, the lease's TTL), as the tests
+// of both sides register with.
+Config etcd_node_config(const std::vector<std::string>& endpoints, const std::string& state_dir,
+                        const std::string& name = "node1",
+                        std::chrono::seconds lease_ttl = std::chrono::seconds(10));
 
 class EtcdCluster {
   public:
@@ -43,7 +51,10 @@ class EtcdCluster {
     int run(const std::vector<std::string>& argv, std::string* out) const;
 
     std::string netns_;
-    ScratchDir dir_;
+    ScratchDir dir_;  // logs
+    // The members' data: in memory (/dev/shm), as etcd fsyncs every write and a test is not
+    // about the disk.
+    ScratchDir data_{"/dev/shm"};
     std::vector<Member> members_;
 };
 

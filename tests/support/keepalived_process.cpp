@@ -15,6 +15,8 @@
 #include <thread>
 #include <vector>
 
+#include "support/spawn.hpp"
+
 namespace vzlvs::test {
 
 namespace {
@@ -29,21 +31,9 @@ std::string slurp(const std::string& path) {
 }
 
 pid_t spawn(const std::vector<std::string>& argv, const std::string& log) {
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    const pid_t pid = fork();
-    if (pid < 0) throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
-    if (pid == 0) {
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-        if (fd >= 0) {
-            dup2(fd, 1);
-            dup2(fd, 2);
-        }
-        execv(args[0], args.data());
-        _exit(127);
-    }
+    const int fd = open_log(log);
+    const pid_t pid = spawn_child(argv, fd, fd);
+    if (fd >= 0) ::close(fd);
     return pid;
 }
 
@@ -55,15 +45,16 @@ KeepalivedProcess::KeepalivedProcess(const std::string& dir) : dir_(dir) {
     std::filesystem::create_directories(dir_ + "/conf.d");
     std::ofstream(dir_ + "/keepalived.conf")
         << "global_defs {\n    router_id vzlvs-test\n}\ninclude " << dir_ << "/conf.d/*.conf\n";
-    pid_ = spawn({kKeepalived, "--dont-fork", "--log-console", "-P", "-f",
-                  dir_ + "/keepalived.conf", "-p", pid_file(), "-r", dir_ + "/vrrp.pid", "-c",
-                  dir_ + "/checkers.pid"},
-                 dir_ + "/keepalived.log");
+    pid_ =
+        spawn({kKeepalived, "--dont-fork", "--log-console", "-P", "-f", dir_ + "/keepalived.conf",
+               "-p", pid_file(), "-r", dir_ + "/vrrp.pid", "-c", dir_ + "/checkers.pid"},
+              dir_ + "/keepalived.log");
     // Its pid file is written once it has started: awaited, at most 10 s.
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
     while (!std::filesystem::exists(pid_file())) {
         if (std::chrono::steady_clock::now() > deadline)
-            throw std::runtime_error("keepalived did not start: " + slurp(dir_ + "/keepalived.log"));
+            throw std::runtime_error("keepalived did not start: " +
+                                     slurp(dir_ + "/keepalived.log"));
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
 }
@@ -71,9 +62,7 @@ KeepalivedProcess::KeepalivedProcess(const std::string& dir) : dir_(dir) {
 KeepalivedProcess::~KeepalivedProcess() {
     if (pid_ <= 0) return;
     ::kill(pid_, SIGKILL);
-    int st = 0;
-    while (waitpid(pid_, &st, 0) < 0 && errno == EINTR) {
-    }
+    reap_child(pid_);
     // Its children die with it (PDEATHSIG in keepalived); the pid files go with dir_.
 }
 
@@ -100,9 +89,7 @@ std::string KeepalivedProcess::config_test() const {
     std::filesystem::remove(log);
     const pid_t pid = spawn({kKeepalived, "--config-test=" + log, "-f", dir_ + "/keepalived.conf"},
                             dir_ + "/config-test.out");
-    int st = 0;
-    while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
-    }
+    const int st = reap_child(pid);
     if (WIFEXITED(st) && WEXITSTATUS(st) == 0) return "";
     return "exit " + std::to_string(WEXITSTATUS(st)) + ": " + slurp(log);
 }

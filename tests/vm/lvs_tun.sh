@@ -36,6 +36,7 @@ cleanup() {
     local k
     for k in 3 2 1; do "$src/tests/openvz/rmnode" /tmp/node$k; done
     ip netns del dir 2>/dev/null
+    ip netns del dir2 2>/dev/null
     ip netns del cli 2>/dev/null
 }
 trap cleanup EXIT
@@ -82,12 +83,14 @@ for _ in $(seq 50); do [[ -e $TMPD/arp.log ]] && break; sleep 0.1; done  # bound
 dir_mac=$(ip netns exec dir cat /sys/class/net/eth0/address)
 # claims_since LINE: the recorded frames after line LINE that claim the VIP for a MAC other
 # than the director's (a reply, or a gratuitous announcement).
+# (dir2, the VRRP backup of the etcd phase, claims it too when it takes over.)
 claims_since() {
-    tail -n +"$(($1 + 1))" "$TMPD/arp.log" | awk -v v="$vip" -v d="$dir_mac" \
-        '($1 == 2 && $3 == v && $2 != d) || ($1 == 1 && $3 == v && $4 == v && $2 != d)'
+    tail -n +"$(($1 + 1))" "$TMPD/arp.log" | awk -v v="$vip" -v d="$dir_mac" -v d2="${dir2_mac:-none}" \
+        '($1 == 2 && $3 == v && $2 != d && $2 != d2) || ($1 == 1 && $3 == v && $4 == v && $2 != d && $2 != d2)'
 }
 ip netns exec dir "$build/tests/test-director" --listen 198.51.100.5:4672 \
     --ipvsadm /usr/sbin/ipvsadm >"$TMPD/director.log" 2>&1 &
+test_director=$!
 pids+=($!)
 for _ in $(seq 50); do grep -q "listening on" "$TMPD/director.log" && break; sleep 0.1; done
 check "the director listens" grep -q "listening on" "$TMPD/director.log"
@@ -348,10 +351,167 @@ back_after_restart "..."
 cp "$TMPD/vzlvs1.conf.good" /tmp/vzlvs1.conf
 at "broken config checked"
 
+# ---- HA directors over etcd (issue 24) -----------------------------------------------------
+# The gorb director leaves. A keepalived VRRP pair holds the VIP instead: dir (priority 150)
+# and dir2 at 198.51.100.6 (100), each fed by `vzlvs director` from one etcd (in dir's
+# namespace, at 198.51.100.5:2379). The nodes switch to [director] api = etcd and run watch.
+kill "$test_director" 2>/dev/null
+ip netns exec dir ipvsadm -C
+ip -n dir addr del $vip/24 dev eth0
+ip netns add dir2
+ip -n "$lan" link add d2 type veth peer name eth0 netns dir2
+ip -n "$lan" link set d2 master br0 up
+ip -n dir2 link set lo up && ip -n dir2 link set eth0 up
+ip -n dir2 addr add 198.51.100.6/24 dev eth0
+ip -n dir2 route add default via 198.51.100.1
+dir2_mac=$(ip netns exec dir2 cat /sys/class/net/eth0/address)
+etcd_url=http://198.51.100.5:2379
+ip netns exec dir etcd --name e1 --data-dir "$TMPD/etcd" --listen-client-urls $etcd_url \
+    --advertise-client-urls $etcd_url --listen-peer-urls http://127.0.0.1:2380 \
+    --initial-advertise-peer-urls http://127.0.0.1:2380 --initial-cluster e1=http://127.0.0.1:2380 \
+    --log-level warn >"$TMPD/etcd.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 150); do
+    ip netns exec dir etcdctl --endpoints $etcd_url endpoint health >/dev/null 2>&1 && break
+    sleep 0.2
+done
+check "etcd answers on $etcd_url" ip netns exec dir etcdctl --endpoints $etcd_url endpoint health
+declare -A dns=([1]=dir [2]=dir2) prio=([1]=150 [2]=100) kpid vdpid
+start_keepalived() { # N: director N's keepalived, VRRP and IPVS, including vzlvs's file
+    ip netns exec "${dns[$1]}" keepalived --dont-fork --log-console -f "$TMPD/k$1/keepalived.conf" \
+        -p "$TMPD/k$1/keepalived.pid" -r "$TMPD/k$1/vrrp.pid" -c "$TMPD/k$1/checkers.pid" \
+        >>"$TMPD/k$1/log" 2>&1 &
+    kpid[$1]=$!
+    pids+=($!)
+}
+for d in 1 2; do
+    mkdir -p "$TMPD/k$d/conf.d"
+    cat >"$TMPD/k$d/keepalived.conf" <<KA
+global_defs {
+    router_id dir$d
+}
+vrrp_instance VI_1 {
+    state BACKUP
+    interface eth0
+    virtual_router_id 51
+    priority ${prio[$d]}
+    advert_int 1
+    virtual_ipaddress {
+        $vip/24 dev eth0
+    }
+}
+include $TMPD/k$d/conf.d/*.conf
+KA
+    cat >"/tmp/dir$d.conf" <<CONF
+[node]
+name = dir$d
+state_dir = $TMPD/dstate$d
+[director]
+api = etcd
+endpoints = $etcd_url
+lease_ttl = 5s
+[director_host]
+keepalived_conf = $TMPD/k$d/conf.d/vzlvs.conf
+keepalived_pid_file = $TMPD/k$d/keepalived.pid
+settle = 200ms
+min_reload_interval = 1s
+CONF
+    start_keepalived $d
+    ip netns exec "${dns[$d]}" "$vzlvs" -c "/tmp/dir$d.conf" director >"$TMPD/vd$d.log" 2>&1 &
+    vdpid[$d]=$!
+    pids+=($!)
+done
+# holds_vip NS: the VIP is on NS's eth0 (VRRP master).
+holds_vip() { ip -n "$1" -4 addr show dev eth0 | grep -q " $vip/"; }
+# rs_weight NS CT: CT's real server weight in NS's IPVS ("" when absent).
+rs_weight() { ip netns exec "$1" ipvsadm -L -n | awk -v r="198.51.100.$2:80" '$2 == r {print $4}'; }
+for _ in $(seq 100); do holds_vip dir && break; sleep 0.2; done
+check "keepalived: dir is the VRRP master and holds the VIP" holds_vip dir
+check "... dir2 is the backup" eval '! holds_vip dir2'
+nwatch=()
+for k in 1 2 3; do
+    # drain: how long a deprovision waits at most for both directors to apply weight 0.
+    sed -i -e "s|^url = http://198.51.100.5:4672|api = etcd\nendpoints = $etcd_url\nlease_ttl = 5s|" \
+        -e "s|^drain = 1s|drain = 15s|" /tmp/vzlvs$k.conf
+    run v $k provision
+    check "node $k: provision with api = etcd: exit 0" rc_is 0
+    [[ $RC == 0 ]] || printf '%s\n' "$OUT" | grep -v "^  ok" | sed 's/^/#   /'
+    ip netns exec "vm$k-node" env PATH="${npath[$k]}" "$vzlvs" -c /tmp/vzlvs$k.conf watch \
+        --interval 5s >"$TMPD/watch$k.log" 2>&1 &
+    nwatch[$k]=$!
+    pids+=($!)
+done
+at "HA directors and etcd up"
+both_have() { # CT WEIGHT: CT's real server has WEIGHT in both directors' IPVS
+    [[ $(rs_weight dir "$1") == "$2" && $(rs_weight dir2 "$1") == "$2" ]]
+}
+for _ in $(seq 150); do both_have 101 1 && both_have 102 1 && both_have 103 1 && break; sleep 0.2; done
+for d in dir dir2; do
+    check "$d's IPVS has the 3 CTs as tunnel real servers at weight 1" \
+        test "$(ip netns exec $d ipvsadm -L -n | grep -cE "198.51.100.10[123]:80 +Tunnel +1 ")" = 3
+done
+ip netns exec dir ipvsadm -Z
+ip -n "$lan" neigh flush to $vip
+fetch 15
+check "through the keepalived master: 15 fetches all answered ($(answers))" test "$LOST" = 0
+check "... and every CT answers" test "${A[101]}" -gt 0 -a "${A[102]}" -gt 0 -a "${A[103]}" -gt 0
+sleep 2.2  # ipvsadm's counters are updated every 2 s
+stats=$(ip netns exec dir ipvsadm -L -n --stats --exact)
+inpkts=$(awk -v v="$vip:80" '$2 == v {print $4}' <<<"$stats")
+outpkts=$(awk -v v="$vip:80" '$2 == v {print $5}' <<<"$stats")
+check "... the master saw the requests (InPkts $inpkts) and no reply (OutPkts $outpkts)" \
+    test "${inpkts:-0}" -gt 0 -a "${outpkts:-1}" = 0
+run v 1 check
+check "node 1: check names both directors" has "$OUT" "weight 1 on dir1, dir2"
+
+# A restarted CT comes back at full weight on both directors.
+run /tmp/node2/bin/vzctl restart 102
+flock /tmp/state2/workers/102.lock true
+serve 2
+for _ in $(seq 100); do both_have 102 1 && break; sleep 0.2; done
+check "CT 102 restarted: back at weight 1 on both directors" both_have 102 1
+
+# The master's keepalived stops: the backup takes the VIP, the client is still served.
+kill "${kpid[1]}"
+for _ in $(seq 100); do holds_vip dir2 && break; sleep 0.2; done
+check "dir's keepalived stopped: dir2 holds the VIP" holds_vip dir2
+fetch 15
+check "... fetches go on through dir2 ($(answers))" test "$LOST" = 0
+check "... reaching every CT" test "${A[101]}" -gt 0 -a "${A[102]}" -gt 0 -a "${A[103]}" -gt 0
+start_keepalived 1
+for _ in $(seq 100); do holds_vip dir && both_have 103 1 && break; sleep 0.2; done
+check "dir's keepalived back: it takes the VIP back with the fleet applied" \
+    eval 'holds_vip dir && both_have 103 1'
+at "failover checked"
+
+# Node 3's watch dies: its lease lapses and CT 103 leaves both directors' IPVS.
+kill -9 "${nwatch[3]}"
+t0=$(date +%s%N)
+for _ in $(seq 100); do
+    [[ -z $(rs_weight dir 103) && -z $(rs_weight dir2 103) ]] && break
+    sleep 0.1
+done
+gone_ms=$((($(date +%s%N) - t0) / 1000000))
+check "node 3's watch killed: CT 103 gone from both directors in $gone_ms ms (lease_ttl 5 s + 2 s)" \
+    test -z "$(rs_weight dir 103)" -a -z "$(rs_weight dir2 103)" -a "$gone_ms" -le 7000
+
+# Deprovision drains on both directors (their applied weight 0) before the backend goes.
+run v 1 deprovision 101
+check "deprovision 101: exit 0" rc_is 0
+check "... the drain was confirmed on both directors" has "$OUT" "weight 0 on dir1, dir2"
+[[ $RC == 0 ]] || printf '%s\n' "$OUT" | grep -v "^  ok" | sed 's/^/#   /'
+for _ in $(seq 100); do [[ -z $(rs_weight dir 101) && -z $(rs_weight dir2 101) ]] && break; sleep 0.1; done
+check "... and CT 101 left both directors" test -z "$(rs_weight dir 101)" -a -z "$(rs_weight dir2 101)"
+for d in 1 2; do
+    check "director $d: vzlvs director had keepalived reload $(grep -c "reloads $TMPD/k$d" "$TMPD/vd$d.log") times" \
+        grep -q "reloads $TMPD/k$d" "$TMPD/vd$d.log"
+done
+at "etcd phase done"
+
 kill "${pids[@]}" 2>/dev/null
 pids=()
 claims=$(claims_since "$clean_from")
-check "no ARP frame on the LAN claimed the VIP but the director's ($(($(wc -l <"$TMPD/arp.log") - clean_from)) frames)" \
+check "no ARP frame on the LAN claimed the VIP but the directors' ($(($(wc -l <"$TMPD/arp.log") - clean_from)) frames)" \
     test -z "$claims"
 [[ -z $claims ]] || printf '%s\n' "$claims" | head -5 | sed 's/^/#   /'
 neigh=$(ip -n "$lan" neigh show $vip)

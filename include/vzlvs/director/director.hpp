@@ -54,8 +54,8 @@ enum class DiffKind {
     down,               // the director's health check fails: it holds the weight at 0
     service_missing,
     service_mismatch,
-    not_applied,   // stored, but a director has not applied it (or applied another weight)
-    lease_differs, // on a lease this node does not renew: it would vanish when that expires
+    not_applied,    // stored, but a director has not applied it (or applied another weight)
+    lease_differs,  // on a lease this node does not renew: it would vanish when that expires
 };
 
 struct BackendDiff {

@@ -21,7 +21,7 @@ struct EtcdSettings {
     std::string ca_file, cert_file, key_file;  // TLS; empty: system CAs, no client certificate
     std::string user, password_file;           // auth; empty user: none
     std::chrono::milliseconds timeout{5000};
-    int retries = 1;                     // extra attempts per endpoint
+    int retries = 1;                      // extra attempts per endpoint
     std::size_t max_response = 64 << 20;  // a director's range read of a whole fleet
 };
 
@@ -65,6 +65,8 @@ class EtcdClient {
     };
     Range get(const std::string& key);
     Range get_prefix(const std::string& prefix, bool keys_only = false);
+    // Every key under each prefix, all read at one revision (one txn).
+    Range get_prefixes(const std::vector<std::string>& prefixes);
     // Several keys read at one revision in one request (a txn of range ops).
     std::vector<std::optional<EtcdKv>> get_many(const std::vector<std::string>& keys,
                                                 int64_t* revision = nullptr);
@@ -72,6 +74,10 @@ class EtcdClient {
     // Puts only if the key does not exist; otherwise returns what is there.
     std::optional<EtcdKv> put_if_absent(const std::string& key, const std::string& value,
                                         int64_t lease = 0);
+    // Many puts (all on one lease) and deletes in as few requests as etcd takes (txns of at
+    // most 128 operations, each applied whole).
+    void put_many(const std::vector<std::pair<std::string, std::string>>& kvs, int64_t lease = 0);
+    void del_many(const std::vector<std::string>& keys);
     int64_t del(const std::string& key);  // how many were deleted
     int64_t del_prefix(const std::string& prefix);
 

@@ -1,13 +1,12 @@
 // etcd v3 over its JSON gateway: every request is a POST of JSON, keys and values are base64,
 // 64-bit numbers are strings, and an error is {"code": gRPC code, "message": ...} with the HTTP
 // status the gateway maps the code to (5 → 404, 16 → 401, 14 → 503).
-#include "vzlvs/director/etcd.hpp"
-
 #include <spdlog/spdlog.h>
 
 #include <nlohmann/json.hpp>
 
 #include "director/http/http_client.hpp"
+#include "vzlvs/director/etcd.hpp"
 
 namespace vzlvs {
 
@@ -154,8 +153,7 @@ struct EtcdClient::Impl {
         const json body = {{"name", s.user}, {"password", password}};
         const HttpResponse r = http[i]->request("POST", "/v3/auth/authenticate", body.dump());
         json j = json::parse(r.body, nullptr, false);
-        if (r.status != 200 || !j.is_object() || !j.contains("token") ||
-            !j.at("token").is_string())
+        if (r.status != 200 || !j.is_object() || !j.contains("token") || !j.at("token").is_string())
             throw EtcdError(DirectorError::Reason::refused,
                             "etcd " + endpoint(i) + ": authentication as user " + s.user +
                                 " refused (HTTP " + std::to_string(r.status) + ": " +
@@ -198,8 +196,7 @@ struct EtcdClient::Impl {
                                         std::to_string(r.status) + ": " + j.value("message", ""),
                                     r.status, code);
                 }
-                if (i != current)
-                    spdlog::warn("etcd: failed over to {}{}", endpoint(i), tried);
+                if (i != current) spdlog::warn("etcd: failed over to {}{}", endpoint(i), tried);
                 current = i;
                 return j;
             } catch (const HttpError& e) {
@@ -233,9 +230,7 @@ EtcdClient::EtcdClient(EtcdSettings settings)
     }
 }
 
-EtcdClient::~EtcdClient() {
-    std::fill(impl_->password.begin(), impl_->password.end(), '\0');
-}
+EtcdClient::~EtcdClient() { std::fill(impl_->password.begin(), impl_->password.end(), '\0'); }
 
 const EtcdClient::Counts& EtcdClient::counts() const { return impl_->counts; }
 
@@ -246,6 +241,20 @@ EtcdClient::Range EtcdClient::get(const std::string& key) {
 EtcdClient::Range EtcdClient::get_prefix(const std::string& prefix, bool keys_only) {
     return range_of(impl_->call(settings_, "/v3/kv/range",
                                 range_request(prefix, etcd_prefix_end(prefix), keys_only), false));
+}
+
+EtcdClient::Range EtcdClient::get_prefixes(const std::vector<std::string>& prefixes) {
+    json ops = json::array();
+    for (const auto& p : prefixes)
+        ops.push_back({{"request_range", range_request(p, etcd_prefix_end(p))}});
+    const json reply = impl_->call(settings_, "/v3/kv/txn", {{"success", ops}}, false);
+    Range all;
+    all.revision = number(reply.value("header", json::object()), "revision");
+    for (const auto& r : reply.value("responses", json::array())) {
+        Range one = range_of(r.value("response_range", json::object()));
+        for (auto& kv : one.kvs) all.kvs.push_back(std::move(kv));
+    }
+    return all;
 }
 
 std::vector<std::optional<EtcdKv>> EtcdClient::get_many(const std::vector<std::string>& keys,
@@ -278,13 +287,35 @@ void EtcdClient::put(const std::string& key, const std::string& value, int64_t l
     impl_->call(settings_, "/v3/kv/put", body, true);
 }
 
+void EtcdClient::put_many(const std::vector<std::pair<std::string, std::string>>& kvs,
+                          int64_t lease) {
+    for (std::size_t at = 0; at < kvs.size(); at += kMaxTxnOps) {
+        json ops = json::array();
+        for (std::size_t i = at; i < std::min(kvs.size(), at + kMaxTxnOps); ++i) {
+            json put = {{"key", base64_encode(kvs[i].first)},
+                        {"value", base64_encode(kvs[i].second)}};
+            if (lease) put["lease"] = std::to_string(lease);
+            ops.push_back({{"request_put", put}});
+        }
+        impl_->call(settings_, "/v3/kv/txn", {{"success", ops}}, true);
+    }
+}
+
+void EtcdClient::del_many(const std::vector<std::string>& keys) {
+    for (std::size_t at = 0; at < keys.size(); at += kMaxTxnOps) {
+        json ops = json::array();
+        for (std::size_t i = at; i < std::min(keys.size(), at + kMaxTxnOps); ++i)
+            ops.push_back({{"request_delete_range", range_request(keys[i])}});
+        impl_->call(settings_, "/v3/kv/txn", {{"success", ops}}, true);
+    }
+}
+
 std::optional<EtcdKv> EtcdClient::put_if_absent(const std::string& key, const std::string& value,
                                                 int64_t lease) {
     json put = {{"key", base64_encode(key)}, {"value", base64_encode(value)}};
     if (lease) put["lease"] = std::to_string(lease);
     const json body = {
-        {"compare",
-         {{{"target", "CREATE"}, {"key", base64_encode(key)}, {"create_revision", 0}}}},
+        {"compare", {{{"target", "CREATE"}, {"key", base64_encode(key)}, {"create_revision", 0}}}},
         {"success", {{{"request_put", put}}}},
         {"failure", {{{"request_range", range_request(key)}}}},
     };
@@ -397,10 +428,9 @@ int64_t EtcdClient::watch_prefix(
                         "etcd " + impl_->endpoint(i) + ": watch: " + e.detail());
     }
     if (compacted)
-        throw EtcdError(DirectorError::Reason::refused,
-                        "etcd: watch from revision " + std::to_string(start_revision) +
-                            ": compacted",
-                        0, 11);
+        throw EtcdError(
+            DirectorError::Reason::refused,
+            "etcd: watch from revision " + std::to_string(start_revision) + ": compacted", 0, 11);
     if (!refused.empty())
         throw EtcdError(DirectorError::Reason::refused,
                         "etcd " + impl_->endpoint(i) + ": watch: " + refused);

@@ -100,8 +100,7 @@ class EtcdDirector final : public Director {
         if (r.kvs.empty()) {
             const auto there = etcd_.put_if_absent(key, to_json(want));
             if (!there) {
-                spdlog::info("director: created service {} in etcd ({})", spec.id,
-                             describe(want));
+                spdlog::info("director: created service {} in etcd ({})", spec.id, describe(want));
                 return Change::changed;
             }
             r.kvs = {*there};  // another node created it meanwhile: compare theirs
@@ -109,8 +108,8 @@ class EtcdDirector final : public Director {
         const StoredService got = parse_service(key, r.kvs.front().value);
         if (got == want) return Change::unchanged;
         throw EtcdError(DirectorError::Reason::refused,
-                        "service " + spec.id + " exists in etcd (" + key + ") as " +
-                            describe(got) + ", the config says " + describe(want) +
+                        "service " + spec.id + " exists in etcd (" + key + ") as " + describe(got) +
+                            ", the config says " + describe(want) +
                             "; vzlvs does not change an existing service: fix the config or "
                             "the store",
                         409);
@@ -136,14 +135,14 @@ class EtcdDirector final : public Director {
                         " CT " + got.ct + ", wanted " + want.host + ":" +
                         std::to_string(want.port) + " of " + want.node + " CT " + want.ct};
         if (got.method != want.method)
-            return {DiffKind::wrong_method, "method " + got.method + " in etcd, " + want.method +
-                                                " wanted"};
+            return {DiffKind::wrong_method,
+                    "method " + got.method + " in etcd, " + want.method + " wanted"};
         if (got.weight != want.weight || got.state != want.state)
             return {DiffKind::weight_differs,
                     weight_text(got) + " in etcd, " + weight_text(want) + " wanted"};
         if (!(got.check == want.check))
-            return {DiffKind::pulse_differs, "health check " + got.check.type + " in etcd, " +
-                                                 want.check.type + " wanted"};
+            return {DiffKind::pulse_differs,
+                    "health check " + got.check.type + " in etcd, " + want.check.type + " wanted"};
         const auto mine = known_lease();
         if (!mine || kv.lease != *mine)
             return {DiffKind::lease_differs,
@@ -169,7 +168,7 @@ class EtcdDirector final : public Director {
     Change remove_backend(const BackendSpec& spec) override {
         validate(spec);
         return etcd_.del(keys_.backend(spec.service_id, spec.id)) > 0 ? Change::changed
-                                                                       : Change::unchanged;
+                                                                      : Change::unchanged;
     }
 
     std::string wait_drained(const BackendSpec& spec, milliseconds drain,
@@ -216,10 +215,9 @@ class EtcdDirector final : public Director {
                                "lease " + std::to_string(*id) +
                                    " expired: this node's backends are gone from etcd; start "
                                    "vzlvs watch (it renews the lease and registers them again)"};
-        return BackendDiff{DiffKind::ok, "lease " + std::to_string(*id) + ": " +
-                                             std::to_string(left) + " s of " +
-                                             std::to_string(ttl_.count()) +
-                                             " s left (vzlvs watch renews it)"};
+        return BackendDiff{DiffKind::ok,
+                           "lease " + std::to_string(*id) + ": " + std::to_string(left) + " s of " +
+                               std::to_string(ttl_.count()) + " s left (vzlvs watch renews it)"};
     }
 
   private:

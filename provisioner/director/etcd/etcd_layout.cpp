@@ -171,8 +171,8 @@ StoredBackend parse_backend(const std::string& key, const std::string& value) {
     b.state = one_of(key, "state", text(key, j, "state", false, "active"), {"active", "draining"});
     if (j.contains("check") && j.at("check").is_object()) {
         const json& c = j.at("check");
-        b.check.type = one_of(key, "check.type", text(key, c, "type", false, "tcp"),
-                              {"tcp", "http", "none"});
+        b.check.type =
+            one_of(key, "check.type", text(key, c, "type", false, "tcp"), {"tcp", "http", "none"});
         b.check.path = text(key, c, "path", false, "/");
         if (b.check.path.empty() || b.check.path[0] != '/' ||
             b.check.path.find_first_of(" \t\r\n\"\\{}#!") != std::string::npos)

@@ -84,16 +84,15 @@ std::string read_secret_file(const std::string& what, const std::string& path) {
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0)
         throw UsageError(what + " " + path + ": " + std::strerror(errno));
-    if (!S_ISREG(st.st_mode))
-        throw UsageError(what + " " + path + ": not a regular file");
+    if (!S_ISREG(st.st_mode)) throw UsageError(what + " " + path + ": not a regular file");
     if (st.st_uid != ::geteuid())
-        throw UsageError(what + " " + path + " is owned by uid " +
-                         std::to_string(st.st_uid) + ": the secret must belong to the user vzlvs " +
+        throw UsageError(what + " " + path + " is owned by uid " + std::to_string(st.st_uid) +
+                         ": the secret must belong to the user vzlvs " +
                          "runs as (`chown root: " + path + "`)");
     if (st.st_mode & 077)
         throw UsageError(what + " " + path + " has mode " + octal_mode(st.st_mode) +
-                         ", readable by group or others; it is a secret: run `chmod 600 " +
-                         path + "`");
+                         ", readable by group or others; it is a secret: run `chmod 600 " + path +
+                         "`");
     std::ifstream in(path, std::ios::binary);
     if (!in) throw UsageError(what + " " + path + ": cannot be read");
     std::ostringstream ss;

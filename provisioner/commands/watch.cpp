@@ -328,6 +328,7 @@ int run_watch(const Config& cfg, const FlowOptions& opts, const WatchOptions& wo
             std::unique_ptr<Director> director;
             std::shared_ptr<const Config> made_for;
             auto every = std::chrono::milliseconds(1000);
+            std::string failing;  // logged once until it changes or renewal works again
             while (!stop.requested()) {
                 std::shared_ptr<const Config> now;
                 {
@@ -342,14 +343,18 @@ int run_watch(const Config& cfg, const FlowOptions& opts, const WatchOptions& wo
                     if (director && director->renew_every().count() > 0) {
                         every = director->renew_every();
                         if (!director->renew()) stop.nudge();  // registrations to make again
+                        if (!failing.empty()) spdlog::info("registrations renewed again");
+                        failing.clear();
                     } else {
                         every = std::chrono::milliseconds(1000);
                     }
                 } catch (const std::exception& e) {
                     director.reset();
                     made_for.reset();
-                    spdlog::error("registrations not renewed: {}; retried in {} ms", e.what(),
-                                  every.count());
+                    if (e.what() != failing)
+                        spdlog::error("registrations not renewed: {}; retried every {} ms",
+                                      e.what(), every.count());
+                    failing = e.what();
                 }
                 // Not wait_until: a reload or a nudge the main loop has not taken yet would
                 // end that wait at once, and turn renewal into a busy loop.

@@ -297,7 +297,7 @@ void director_host_section(const RawSection& s, DirectorHostConfig& h, const std
          }},
         {"apply",
          [&](const std::string& v) {
-             std::string why = validate::one_of(v, {"keepalived"});
+             std::string why = validate::one_of(v, {"keepalived", "ipvs"});
              if (why.empty()) h.apply = v;
              return why;
          }},

@@ -94,8 +94,8 @@ pid_t KeepalivedApply::keepalived_pid() const {
     return static_cast<pid_t>(pid);
 }
 
-bool KeepalivedApply::apply(const std::string& text,
-                            const std::function<void(std::chrono::milliseconds)>& wait) {
+bool KeepalivedApply::apply_text(const std::string& text,
+                                 const std::function<void(std::chrono::milliseconds)>& wait) {
     if (holds(text)) return false;
     const auto now_text = read_file(conf_);
     if (!now_text || *now_text != text) {

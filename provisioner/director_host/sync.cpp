@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "vzlvs/director_host/fleet.hpp"
+#include "vzlvs/director_host/keepalived.hpp"
 
 namespace vzlvs {
 
@@ -30,7 +31,7 @@ void nap(milliseconds d, const std::function<bool()>& stopped) {
 
 }  // namespace
 
-DirectorSync::DirectorSync(const Config& cfg, EtcdClient& etcd, KeepalivedApply& apply)
+DirectorSync::DirectorSync(const Config& cfg, EtcdClient& etcd, Applier& apply)
     : keys_{cfg.director.prefix},
       name_(cfg.director_host.name),
       ttl_(cfg.director.lease_ttl),
@@ -41,7 +42,7 @@ DirectorSync::DirectorSync(const Config& cfg, EtcdClient& etcd, KeepalivedApply&
 int64_t DirectorSync::lease() {
     if (lease_) return lease_;
     lease_ = etcd_.lease_grant(ttl_);
-    etcd_.put(keys_.director(name_), to_json(StoredDirector{name_, "keepalived"}), lease_);
+    etcd_.put(keys_.director(name_), to_json(StoredDirector{name_, apply_.name()}), lease_);
     spdlog::info("director {}: announced in etcd on lease {} ({} s)", name_, lease_, ttl_.count());
     return lease_;
 }
@@ -74,12 +75,19 @@ DirectorSync::Converged DirectorSync::converge() {
     ignored_logged_ = std::move(ignored);
 
     try {
-        c.reloaded = apply_.apply(render_keepalived(fleet));
+        c.reloaded = apply_.apply(fleet);
         c.applied = true;
     } catch (const Error& e) {
-        // Not applied: nothing is acknowledged, and the next change or retry tries again.
-        spdlog::error("director {}: not applied: {}", name_, e.what());
+        // Not applied: nothing is acknowledged, and the next change or retry tries again. Said
+        // once, not at every retry.
+        if (e.what() != last_apply_error_)
+            spdlog::error("director {}: not applied: {}", name_, e.what());
+        last_apply_error_ = e.what();
         return c;
+    }
+    if (!last_apply_error_.empty()) {
+        spdlog::info("director {}: applied again", name_);
+        last_apply_error_.clear();
     }
 
     // Publish what keepalived now holds; put only what differs, delete what went.
@@ -113,7 +121,7 @@ DirectorSync::Converged DirectorSync::converge() {
     if (c.reloaded || c.writes)
         spdlog::info("director {}: applied revision {} ({} services, {} entries updated{})", name_,
                      c.revision, fleet.services.size(), c.writes,
-                     c.reloaded ? ", keepalived reloaded" : "");
+                     c.reloaded ? ", " + apply_.name() + " changed" : std::string());
     return c;
 }
 

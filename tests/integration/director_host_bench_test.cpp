@@ -17,6 +17,7 @@
 #include "vzlvs/base/files.hpp"
 #include "vzlvs/director/etcd.hpp"
 #include "vzlvs/director/etcd_layout.hpp"
+#include "vzlvs/director_host/keepalived.hpp"
 #include "vzlvs/director_host/sync.hpp"
 
 namespace vzlvs {
@@ -97,10 +98,11 @@ void burst(std::chrono::milliseconds settle, int nodes) {
     const double converged = s_since(t0);
     // The reload that applied it has been asked for: let keepalived log it.
     k.wait_reloads(before + 1);
-    std::printf("settle %5lld ms: %d of %d nodes lost their leases (over %.2f s): converged "
-                "%.2f s after the first, %d keepalived reload(s)\n",
-                static_cast<long long>(settle.count()), lost, nodes, expired, converged,
-                k.reloads() - before);
+    std::printf(
+        "settle %5lld ms: %d of %d nodes lost their leases (over %.2f s): converged "
+        "%.2f s after the first, %d keepalived reload(s)\n",
+        static_cast<long long>(settle.count()), lost, nodes, expired, converged,
+        k.reloads() - before);
     stop = true;
     t.join();
 }

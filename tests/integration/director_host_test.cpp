@@ -11,6 +11,7 @@
 #include "vzlvs/base/files.hpp"
 #include "vzlvs/director/director.hpp"
 #include "vzlvs/director/etcd.hpp"
+#include "vzlvs/director_host/keepalived.hpp"
 #include "vzlvs/director_host/sync.hpp"
 
 namespace vzlvs {

@@ -43,9 +43,13 @@ for code in 0 1 2 3; do
         grep -qE "^ {7}$code( {2,}|$)" <(sed -n '/^EXIT STATUS/,/^[A-Z]/p' "$TMPD/vzlvs.8.txt")
 done
 
-# Every key of every section: `vzlvs config` renders each, set or not ("# key: not set").
+# Every key of every section: `vzlvs config` renders each, set or not ("# key: not set"): the
+# example's, and the same as a director host's (api = etcd's keys, [director_host]).
 "$vzlvs" config --example >"$TMPD/example.conf"
-"$vzlvs" -c "$TMPD/example.conf" config |
+sed -e '/^api = /d' -e '/^token_file/d' -e 's|^url = .*|api = etcd\nendpoints = http://127.0.0.1:2379|' \
+    "$TMPD/example.conf" >"$TMPD/etcd.conf"
+printf '[director_host]\n' >>"$TMPD/etcd.conf"
+for c in example etcd; do "$vzlvs" -c "$TMPD/$c.conf" config; done |
     sed -nE 's/^([a-z_]+) =.*/\1/p; s/^# ([a-z_]+): .*/\1/p' | sort -u >"$TMPD/keys"
 check "vzlvs config renders keys" test "$(wc -l <"$TMPD/keys")" -gt 20
 while read -r key; do

@@ -148,7 +148,7 @@ TEST(EtcdConfig, EachDialectReadsItsOwnKeys) {
                 HasSubstr("is not a key prefix"));
     EXPECT_THAT(problem("[director]\napi = etcd\nendpoints = http://x:2379\nuser = root\n"),
                 HasSubstr("needs password_file"));
-    EXPECT_THAT(problem("[director_host]\napply = ipvs\n"), HasSubstr("keepalived"));
+    EXPECT_THAT(problem("[director_host]\napply = lvs\n"), HasSubstr("keepalived"));
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 
+#include "vzlvs/director_host/applier.hpp"
 #include "vzlvs/director_host/fleet.hpp"
 
 namespace vzlvs {
@@ -18,7 +19,7 @@ namespace vzlvs {
 // same text for the same fleet (no revision or time in it, so that nothing else reloads).
 std::string render_keepalived(const Fleet& fleet);
 
-class KeepalivedApply {
+class KeepalivedApply final : public Applier {
   public:
     KeepalivedApply(std::filesystem::path conf, std::filesystem::path pid_file,
                     std::chrono::milliseconds min_reload_interval);
@@ -28,8 +29,11 @@ class KeepalivedApply {
     // injectable for tests). Returns whether keepalived was asked to reload; throws Error when
     // the file cannot be written or keepalived cannot be signalled (not running: the file is
     // in place for its start, but nothing was applied).
-    bool apply(const std::string& text,
-               const std::function<void(std::chrono::milliseconds)>& wait = {});
+    bool apply_text(const std::string& text,
+                    const std::function<void(std::chrono::milliseconds)>& wait = {});
+    // The fleet rendered (render_keepalived) and applied as above.
+    bool apply(const Fleet& fleet) override { return apply_text(render_keepalived(fleet)); }
+    std::string name() const override { return "keepalived"; }
     // Whether the file holds this text (written, and reloaded or about to be).
     bool holds(const std::string& text) const;
     unsigned reloads() const { return reloads_; }

@@ -16,18 +16,18 @@
 #include "vzlvs/config/config.hpp"
 #include "vzlvs/director/etcd.hpp"
 #include "vzlvs/director/etcd_layout.hpp"
-#include "vzlvs/director_host/keepalived.hpp"
+#include "vzlvs/director_host/applier.hpp"
 
 namespace vzlvs {
 
 class DirectorSync {
   public:
-    DirectorSync(const Config& cfg, EtcdClient& etcd, KeepalivedApply& apply);
+    DirectorSync(const Config& cfg, EtcdClient& etcd, Applier& apply);
 
     struct Converged {
         int64_t revision = 0;
-        bool applied = false;   // keepalived holds the fleet (reloaded now or already)
-        bool reloaded = false;  // asked to reload now
+        bool applied = false;   // this director serves the fleet (changed now or already)
+        bool reloaded = false;  // changed now (keepalived: asked to reload)
         unsigned writes = 0;    // applied entries put or deleted
     };
     // Reads the fleet, applies it, publishes the applied entries (only those that differ).
@@ -52,10 +52,10 @@ class DirectorSync {
     std::chrono::seconds ttl_;
     std::chrono::milliseconds settle_;
     EtcdClient& etcd_;
-    KeepalivedApply& apply_;
+    Applier& apply_;
     int64_t lease_ = 0;
     std::set<std::string> ignored_logged_;
-    std::string last_error_;
+    std::string last_error_, last_apply_error_;  // logged once each until they change
 };
 
 }  // namespace vzlvs

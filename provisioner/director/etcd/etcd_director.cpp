@@ -246,7 +246,6 @@ class EtcdDirector final : public Director {
     // The node's live lease: the one in state_dir, or a new one kept there.
     int64_t lease() {
         if (lease_) return lease_;
-        state_subdir(state_dir_, "locks");
         CtLock lock(state_dir_, "etcd-lease", kLeaseLockWait);
         if (const auto id = known_lease(); id && etcd_.lease_time_to_live(*id) > 0)
             return lease_ = *id;

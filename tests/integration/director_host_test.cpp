@@ -42,13 +42,7 @@ Config director_config(const EtcdCluster& etcd, const KeepalivedProcess& k,
     return c;
 }
 
-ServiceSpec web() {
-    ServiceSpec s;
-    s.id = "web";
-    s.host = "192.0.2.10";
-    s.port = 80;
-    return s;
-}
+ServiceSpec web() { return test::etcd_test_service(); }
 
 BackendSpec backend(int ct, int weight = 1) {
     BackendSpec b;

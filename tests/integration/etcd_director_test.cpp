@@ -26,13 +26,7 @@ Config etcd_config(const std::vector<std::string>& endpoints, const std::string&
     return test::etcd_node_config(endpoints, state_dir, "node1", ttl);
 }
 
-ServiceSpec web() {
-    ServiceSpec s;
-    s.id = "web";
-    s.host = "192.0.2.10";
-    s.port = 80;
-    return s;
-}
+ServiceSpec web() { return test::etcd_test_service(); }
 
 BackendSpec ct101(int weight = 1) {
     BackendSpec b;

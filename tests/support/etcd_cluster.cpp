@@ -62,6 +62,14 @@ Config etcd_node_config(const std::vector<std::string>& endpoints, const std::st
     return c;
 }
 
+ServiceSpec etcd_test_service() {
+    ServiceSpec s;
+    s.id = "web";
+    s.host = "192.0.2.10";
+    s.port = 80;
+    return s;
+}
+
 bool etcd_installed() { return ::access(kEtcd, X_OK) == 0 && ::access(kEtcdctl, X_OK) == 0; }
 
 EtcdCluster::EtcdCluster(int members, const std::string& netns) : netns_(netns) {

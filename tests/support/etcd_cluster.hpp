@@ -11,10 +11,14 @@
 
 #include "support/director_server.hpp"
 #include "vzlvs/config/config.hpp"
+#include "vzlvs/director/director.hpp"
 
 namespace vzlvs::test {
 
 bool etcd_installed();
+
+// The service both sides' etcd tests register in: web, 192.0.2.10:80/tcp.
+ServiceSpec etcd_test_service();
 
 // A node's config for api = etcd (node `name`, its state_dir, the lease's TTL), as the tests
 // of both sides register with.

@@ -221,6 +221,55 @@ TEST(EtcdDirector, FailsOverWhenTheMemberInUseIsKilled) {
     EXPECT_NE(members.find("node1-102-web"), std::string::npos) << members;
 }
 
+TEST(EtcdDirector, AuthenticatesWithThePasswordFileAndNeverShowsThePassword) {
+    SKIP_WITHOUT_ETCD();
+    EtcdCluster etcd;
+    etcd.etcdctl({"user", "add", "root:s3cret-pw"});
+    etcd.etcdctl({"auth", "enable"});
+    test::ScratchDir state, secrets;
+    const std::string pw = secrets.path() + "/password";
+    auto write_secret = [&](const std::string& text) {
+        std::ofstream(pw) << text << "\n";
+        std::filesystem::permissions(pw, std::filesystem::perms::owner_read |
+                                             std::filesystem::perms::owner_write);
+    };
+    write_secret("s3cret-pw");
+    Config cfg = etcd_config(etcd.endpoints(), state.path());
+    cfg.director.user = "root";
+    cfg.director.password_file = pw;
+    auto d = make_director(cfg);
+    EXPECT_EQ(d->ensure_service(web()), Change::changed);
+    EXPECT_EQ(d->ensure_backend(ct101()), Change::changed);
+    EXPECT_EQ(d->diff(ct101()).kind, DiffKind::ok);
+
+    // Without credentials etcd refuses; with the wrong password, so does authentication, and
+    // neither message carries a password.
+    Config anonymous = etcd_config(etcd.endpoints(), state.path());
+    try {
+        make_director(anonymous)->diff(ct101());
+        ADD_FAILURE() << "etcd with auth answered an anonymous read";
+    } catch (const DirectorError& e) {
+        EXPECT_EQ(e.reason(), DirectorError::Reason::refused) << e.what();
+    }
+    write_secret("wrong-pw");
+    try {
+        make_director(cfg)->diff(ct101());
+        ADD_FAILURE() << "a wrong password was accepted";
+    } catch (const DirectorError& e) {
+        const std::string what = e.what();
+        EXPECT_NE(what.find("authentication as user root refused"), std::string::npos) << what;
+        EXPECT_EQ(what.find("wrong-pw"), std::string::npos) << what;
+        EXPECT_EQ(what.find("s3cret"), std::string::npos) << what;
+    }
+    // The state dir holds the lease ID, never the password.
+    for (const auto& f : std::filesystem::recursive_directory_iterator(state.path())) {
+        if (!f.is_regular_file()) continue;
+        std::ifstream in(f.path());
+        const std::string text((std::istreambuf_iterator<char>(in)), {});
+        EXPECT_EQ(text.find("s3cret"), std::string::npos) << f.path();
+    }
+}
+
 TEST(EtcdDirector, NoEndpointAnsweringIsUnreachableNamingEachOne) {
     EtcdSettings s;
     s.endpoints = {"http://127.0.0.1:1", "http://127.0.0.1:2"};

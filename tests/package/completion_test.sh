@@ -38,7 +38,7 @@ expect_eq() { # NAME GOT WANT
 }
 
 expect_eq "commands" "$(offers 'vzlvs ')" \
-    "bootstrap check config deprovision deregister drain hook probe provision register version watch"
+    "bootstrap check config deprovision deregister director drain hook probe provision register version watch"
 expect_eq "commands by prefix" "$(offers 'vzlvs de')" "deprovision deregister"
 expect_eq "CTIDs of the -c file" "$(offers "vzlvs -c $tmp/vzlvs.conf provision ")" "101 web1"
 expect_eq "CTIDs of the --config= file" "$(offers "vzlvs --config=$tmp/vzlvs.conf check w")" "web1"

@@ -1,10 +1,8 @@
 #include "vzlvs/ct/ct_net.hpp"
 
 #include <algorithm>
-#include <atomic>
 #include <map>
 #include <sstream>
-#include <system_error>
 
 #include "ct/ct_fields.hpp"
 #include "vzlvs/base/embedded.hpp"
@@ -150,98 +148,13 @@ CtNetState ExecCtNet::run(const std::string& action, const std::string& ctid,
     return st;
 }
 
-ExecCtNet::~ExecCtNet() {
-    if (reader_.joinable()) reader_.join();
-}
-
-void ExecCtNet::read_ahead(const std::vector<std::string>& selected) {
-    if (reader_.joinable()) reader_.join();  // one read-ahead at a time
-    // Only running CTs: an exec into a stopped one fails, and no step asks for its state.
-    // (The driver's status reads the kernel's record, no process.)
-    std::vector<std::string> ctids;
-    for (const auto& ctid : selected) {
-        try {
-            if (containers_.status(ctid).running) ctids.push_back(ctid);
-        } catch (const std::exception&) {
-            // observe() meets the same error and reports it in the CT's step.
-        }
-    }
-    if (ctids.empty()) return;
-    {
-        std::lock_guard<std::mutex> lock(mutex_);
-        for (const auto& ctid : ctids) ahead_[ctid] = Ahead{};
-    }
-    // No other read-ahead runs (joined above): an entry missing is one forgotten meanwhile.
-    auto finish = [this](const std::string& ctid, std::optional<CtNetState> state,
-                         std::exception_ptr failure) {
-        std::lock_guard<std::mutex> lock(mutex_);
-        auto it = ahead_.find(ctid);
-        if (it == ahead_.end() || it->second.done) return;
-        it->second.done = true;
-        it->second.state = std::move(state);
-        it->second.failure = std::move(failure);
-        read_.notify_all();
-    };
-    auto read = [this, ctids, finish] {
-        std::atomic<std::size_t> next{0};
-        // The observe output does not depend on the VIPs: none are passed.
-        auto work = [&] {
-            for (std::size_t i; (i = next++) < ctids.size();) {
-                std::optional<CtNetState> st;
-                std::exception_ptr failure;
-                try {
-                    st = run("observe", ctids[i], {});
-                } catch (...) {
-                    failure = std::current_exception();  // observe() reports it for the CT
-                }
-                finish(ctids[i], std::move(st), std::move(failure));
-            }
-        };
-        std::vector<std::thread> pool;
-        try {
-            for (unsigned k = 1; k < std::min<std::size_t>(kReadAheadExecs, ctids.size()); ++k)
-                pool.emplace_back(work);
-        } catch (const std::system_error&) {
-            // Fewer threads than asked: the others share the work.
-        }
-        work();
-        for (auto& t : pool) t.join();
-    };
-    try {
-        reader_ = std::thread(read);
-    } catch (const std::system_error&) {
-        for (const auto& ctid : ctids) forget(ctid);  // observe() reads each CT itself
-    }
-}
-
-void ExecCtNet::forget(const std::string& ctid) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    ahead_.erase(ctid);
-}
-
-std::optional<CtNetState> ExecCtNet::take_ahead(const std::string& ctid) {
-    std::unique_lock<std::mutex> lock(mutex_);
-    auto it = ahead_.find(ctid);
-    if (it == ahead_.end()) return std::nullopt;
-    // Only this thread erases entries: `it` stays valid while a reader fills it in.
-    read_.wait(lock, [&] { return it->second.done; });
-    std::optional<CtNetState> st = std::move(it->second.state);
-    const std::exception_ptr failure = it->second.failure;
-    ahead_.erase(it);
-    if (failure) std::rethrow_exception(failure);
-    return st;
-}
-
 CtNetState ExecCtNet::observe(const std::string& ctid, const std::vector<std::string>& vips) {
-    if (auto st = take_ahead(ctid)) return *st;
     return run("observe", ctid, vips);
 }
 CtNetState ExecCtNet::apply(const std::string& ctid, const std::vector<std::string>& vips) {
-    forget(ctid);
     return run("apply", ctid, vips);
 }
 CtNetState ExecCtNet::remove(const std::string& ctid, const std::vector<std::string>& vips) {
-    forget(ctid);
     return run("remove", ctid, vips);
 }
 

@@ -193,21 +193,18 @@ HostCtNet::~HostCtNet() {
 
 void HostCtNet::read_ahead(const std::vector<std::string>& ctids) {
     if (reader_.joinable()) reader_.join();  // one read-ahead at a time
-    std::vector<std::string> ids, through_exec;
+    std::vector<std::string> ids;
     std::vector<pid_t> pids;
     for (const auto& ctid : ctids) {
         try {
             if (auto pid = containers_.ct_process(ctid)) {
                 ids.push_back(ctid);
                 pids.push_back(*pid);
-            } else {
-                through_exec.push_back(ctid);  // not readable from here (vzctl 4): exec2
             }
         } catch (const std::exception&) {
             // observe() meets the same error and reports it in the CT's step.
         }
     }
-    fallback_.read_ahead(through_exec);
     if (ids.empty()) return;
     {
         std::lock_guard<std::mutex> lock(mutex_);
@@ -241,7 +238,6 @@ void HostCtNet::read_ahead(const std::vector<std::string>& ctids) {
 }
 
 void HostCtNet::forget(const std::string& ctid) {
-    fallback_.forget(ctid);
     std::lock_guard<std::mutex> lock(mutex_);
     ahead_.erase(ctid);
 }

@@ -181,34 +181,5 @@ TEST_F(CtNetFromHost, OpenVz7ReadAheadAnswersOnceUnlessForgottenOrRestarted) {
     EXPECT_FALSE(host.observe("102", vips102).has_addr("192.0.2.11")) << "the old init's state";
 }
 
-TEST_F(CtNetFromHost, ExecReadAheadAnswersOnceAndRunsEachCtOnce) {
-    // vzctl 4 (no init pid: every read is an exec2): read_ahead() runs the CTs' observes on
-    // threads of its own, a stopped CT's not at all; each observe() after it answers from
-    // that read once, and a failure is reported as observe() would have.
-    const std::vector<std::string> vips102 = {"192.0.2.11"};
-    n_.standin().create_ct("102", {"198.51.100.102", "192.0.2.11"});
-    vz({"set", "102", "--features", "ipip:on", "--save"});
-    vz({"start", "102"});
-    n_.standin().create_ct("103", {"198.51.100.103"});  // stopped
-    exec_->apply("101", kVips);
-    exec_->apply("102", vips102);
-    const std::string fresh101 = fields(exec_->observe("101", kVips));
-    const std::string fresh102 = fields(exec_->observe("102", vips102));
-    const std::size_t calls = n_.standin().vzctl_calls().size();
-
-    exec_->read_ahead({"101", "102", "103"});
-    EXPECT_EQ(fields(exec_->observe("102", vips102)), fresh102);
-    EXPECT_EQ(fields(exec_->observe("101", kVips)), fresh101);
-    EXPECT_EQ(n_.standin().vzctl_calls().size(), calls + 2) << "one exec2 per running CT";
-    in_ct({"link", "set", "tunl0", "down"});
-    EXPECT_FALSE(exec_->observe("101", kVips).up) << "the read-ahead answered twice";
-
-    // forget() (a step changed the CT) drops what was read.
-    exec_->read_ahead({"101"});
-    exec_->forget("101");
-    in_ct({"link", "set", "tunl0", "up"});
-    EXPECT_TRUE(exec_->observe("101", kVips).up) << "forget() kept the read-ahead";
-}
-
 }  // namespace
 }  // namespace vzlvs::test

@@ -4,13 +4,9 @@
 // root may be hostile: it is bounded, and every field is parsed once into a typed value here.
 #pragma once
 
-#include <condition_variable>
-#include <exception>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "vzlvs/ct/manager.hpp"
@@ -79,38 +75,16 @@ class CtNet {
 class ExecCtNet : public CtNet {
   public:
     explicit ExecCtNet(ContainerManager& containers) : containers_(containers) {}
-    ~ExecCtNet() override;  // waits for a read-ahead still running
     CtNetState observe(const std::string& ctid, const std::vector<std::string>& vips) override;
-    // Observes these CTs on a few threads of its own (kReadAheadExecs execs at a time: each
-    // is a vzctl exec2, a handful of processes, mostly waiting) while the caller goes on; an
-    // observe() of a CT not read yet waits for it.
-    void read_ahead(const std::vector<std::string>& ctids) override;
-    void forget(const std::string& ctid) override;
     CtNetState apply(const std::string& ctid, const std::vector<std::string>& vips) override;
     CtNetState remove(const std::string& ctid, const std::vector<std::string>& vips) override;
     std::string describe(const std::string& action, const std::string& ctid,
                          const std::vector<std::string>& vips) const override;
 
-    static constexpr unsigned kReadAheadExecs = 4;
-
   private:
     CtNetState run(const std::string& action, const std::string& ctid,
                    const std::vector<std::string>& vips);
-    // What was read ahead of ctid once that read is done; nullopt when there is nothing to use
-    // (not read ahead, or forgotten). A read that failed rethrows its failure, once: a CT that
-    // times out costs one timeout, not two.
-    std::optional<CtNetState> take_ahead(const std::string& ctid);
-
     ContainerManager& containers_;
-    struct Ahead {
-        bool done = false;
-        std::optional<CtNetState> state;
-        std::exception_ptr failure;  // reported by observe() as if it had run then
-    };
-    std::mutex mutex_;  // ahead_ is shared with the reading threads
-    std::condition_variable read_;
-    std::map<std::string, Ahead> ahead_;
-    std::thread reader_;  // the read-ahead, while it runs
 };
 
 // The CTID.start block: the same script, run by vzctl inside the CT at every start before

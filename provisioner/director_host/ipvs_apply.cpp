@@ -90,8 +90,9 @@ IpvsApply::IpvsApply(Ipvs& ipvs, std::filesystem::path owned_file)
 
 bool IpvsApply::apply(const Fleet& fleet) {
     std::set<std::string> owned;
-    if (const auto text = read_file(owned_file_)) {
-        std::istringstream in(*text);
+    const std::string owned_text = read_file(owned_file_).value_or("");
+    {
+        std::istringstream in(owned_text);
         for (std::string line; std::getline(in, line);)
             if (!trim(line).empty()) owned.insert(trim(line));
     }
@@ -105,7 +106,7 @@ bool IpvsApply::apply(const Fleet& fleet) {
         if (c.op == IpvsChange::Op::del_service) keep.insert(c.service.key());
     std::string list;
     for (const auto& k : keep) list += k + "\n";
-    if (read_file(owned_file_).value_or("") != list) {
+    if (owned_text != list) {
         ensure_private_dir(owned_file_.parent_path());
         atomic_write(owned_file_, list, 0600);
     }

@@ -73,8 +73,7 @@ KeepalivedApply::KeepalivedApply(std::filesystem::path conf, std::filesystem::pa
     : conf_(std::move(conf)), pid_file_(std::move(pid_file)), min_interval_(min_reload_interval) {}
 
 bool KeepalivedApply::holds(const std::string& text) const {
-    const auto now = read_file(conf_);
-    return now && *now == text && !reload_owed_;
+    return !reload_owed_ && read_file(conf_) == text;
 }
 
 pid_t KeepalivedApply::keepalived_pid() const {
@@ -96,9 +95,10 @@ pid_t KeepalivedApply::keepalived_pid() const {
 
 bool KeepalivedApply::apply_text(const std::string& text,
                                  const std::function<void(std::chrono::milliseconds)>& wait) {
-    if (holds(text)) return false;
-    const auto now_text = read_file(conf_);
-    if (!now_text || *now_text != text) {
+    // The file is read once: it holds the text (reloaded, or a reload still owed), or not.
+    const bool written = read_file(conf_) == text;
+    if (written && !reload_owed_) return false;
+    if (!written) {
         std::error_code ec;
         std::filesystem::create_directories(conf_.parent_path(), ec);
         atomic_write(conf_, text, 0644);
